@@ -12,21 +12,21 @@ type Level struct {
 	Bucket time.Duration // bucket size
 }
 
-var (
-	archiveLevels = [...]Level{{"10s", 10 * time.Second}, {"1m", time.Minute}, {"10m", 10 * time.Minute},
-		{"1h", time.Hour}, {"12h", 12 * time.Hour}, {"5d", 5 * 24 * time.Hour}}
-	liveLevels = [...]Level{{"10m", 10 * time.Minute}, {"1h", time.Hour}, {"12h", 12 * time.Hour}, {"5d", 5 * 24 * time.Hour}}
-)
+// BucketOriginUnix is the origin of the bucket grid in Unix seconds: 2000-01-03T00:00:00Z,
+// a Monday, TimescaleDB's time_bucket default.
+const BucketOriginUnix = 946857600
 
-// BucketOrigin is the origin of the bucket grid: TimescaleDB's time_bucket default, a Monday.
-var BucketOrigin = time.Date(2000, 1, 3, 0, 0, 0, 0, time.UTC)
+// BucketOrigin returns the origin of the bucket grid as a time.
+func BucketOrigin() time.Time { return time.Unix(BucketOriginUnix, 0).UTC() }
 
-// Levels returns the rollup levels of src, finest first.
+// Levels returns the rollup levels of src, finest first. Each level's bucket is 6-12x the
+// one below, so a request for N points never reads more than about 12·N rows per channel.
 func Levels(src flux.Source) []Level {
+	live := []Level{{"10m", 10 * time.Minute}, {"1h", time.Hour}, {"12h", 12 * time.Hour}, {"5d", 5 * 24 * time.Hour}}
 	if src == flux.SourceLive {
-		return liveLevels[:]
+		return live
 	}
-	return archiveLevels[:]
+	return append([]Level{{"10s", 10 * time.Second}, {"1m", time.Minute}}, live...)
 }
 
 // RawTable returns the name of src's raw table.
