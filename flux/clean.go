@@ -1,0 +1,537 @@
+package flux
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Cleaning constants (see docs/cleaning.md for what each one is for).
+const (
+	sustainedWindow = 40 * time.Second // shortest plausible flare rise
+	smoothWindow    = 5 * time.Minute
+	roughLimit      = 0.004
+	slightRough     = 0.0035
+	validSlopeRatio = 0.35
+	roughShare      = 0.2
+	detailClip      = 0.1
+	correctionSlack = 0.1
+	correctionLimit = 0.8
+
+	hugeGap          = time.Hour
+	intervalMin      = 1.0  // s
+	intervalMax      = 60.0 // s
+	intervalSamples  = 540
+	upperBorder      = -3.0
+	lowerBorder      = -8.0
+	borderSlack      = 0.1
+	clippedWindow    = 18 * time.Hour
+	flatIntervals    = 30
+	flatVelocity     = 1e-6
+	minuteHighAcc    = 0.0002
+	minuteExcessive  = 0.0007
+	highAcc          = 0.01
+	excessiveAcc     = 0.04
+	bridgeIntervals  = 5
+	gapIntervals     = 10
+	groupMaxVelocity = 0.01
+
+	dipMinWindow     = 30 * time.Minute
+	dipShortWindow   = 4 * time.Hour
+	dipLongWindow    = 16 * time.Hour
+	dipQuantile      = 0.3
+	dipLimit         = -0.2
+	dipKeep          = -0.05
+	dipMinPoints     = 10
+	neighbourWindow  = 18 * time.Hour
+	neighbourShare   = 0.02
+	sampleSpan       = 60 * time.Second
+	sampleMaxAge     = 9 * time.Hour
+	coneSpanRate     = 0.001
+	coneAgeRate      = 0.03
+	sectionOpenLimit = 2.0
+	bigGroupSamples  = 5
+	passedGapSpan    = 90.0 // s
+	sectionDeviation = 0.2
+)
+
+// Clean removes instrument artifacts from a raw flux series and returns the surviving
+// points with their denoised values. r is the range the series covers; only its length
+// matters (it caps the neighbour-count window). It follows the original server's
+// clean_flux step by step:
+//
+//  1. keep 0 < flux < 1, first occurrence of each timestamp, in log10;
+//  2. denoise: smooth rough stretches whose slopes are not sustained;
+//  3. remove clipped values at the instrument's borders, excessive accelerations and
+//     groups of points moving too fast or not at all;
+//  4. drop impossible dips below the running baseline;
+//  5. drop groups that do not connect to their neighbours in either direction, or that
+//     stray from the line bridging an uncertain gap;
+//  6. drop points with too few neighbours; back to linear flux.
+//
+// The input need not be sorted (it is sorted stably by time first); NaN, infinite,
+// zero, negative and >= 1 values are dropped. Clean never panics and never modifies s.
+func Clean(s Series, r Range) Series {
+	t, l := cleanInput(s)
+	if len(t) == 0 {
+		return Series{}
+	}
+	ld := denoise(t, l)
+	keep := removeOutliers(t, ld, r)
+	out := Series{Time: make([]int64, 0, len(keep)), Flux: make([]float32, 0, len(keep))}
+	for _, i := range keep {
+		v := float32(math.Pow(10, ld[i]))
+		if v != v {
+			continue
+		}
+		out.Append(t[i], v)
+	}
+	return out
+}
+
+// cleanInput sorts the points by time if needed and keeps the first occurrence of
+// each timestamp if its flux is in (0, 1), returning times and log10 values.
+func cleanInput(s Series) ([]int64, []float64) {
+	n := min(len(s.Time), len(s.Flux))
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sorted := true
+	for i := 1; i < n; i++ {
+		if s.Time[i] < s.Time[i-1] {
+			sorted = false
+			break
+		}
+	}
+	if !sorted {
+		slices.SortStableFunc(order, func(a, b int32) int {
+			ta, tb := s.Time[a], s.Time[b]
+			switch {
+			case ta < tb:
+				return -1
+			case ta > tb:
+				return 1
+			}
+			return 0
+		})
+	}
+	t := make([]int64, 0, n)
+	l := make([]float64, 0, n)
+	for k, i := range order {
+		ti := s.Time[i]
+		if k > 0 && s.Time[order[k-1]] == ti {
+			continue // only the first occurrence counts, valid or not
+		}
+		v := s.Flux[i]
+		if !(v > 0 && v < 1) {
+			continue
+		}
+		t = append(t, ti)
+		l = append(l, math.Log10(float64(v)))
+	}
+	return t, l
+}
+
+// seconds converts a nanosecond difference the way pandas' total_seconds does.
+func seconds(ns int64) float64 { return 1e-9 * float64(ns) }
+
+// speedForward returns (y_i − y_{i−1}) / (t_i − t_{i−1}) per second, NaN at i = 0.
+func speedForward(t []int64, y []float64, out []float64) []float64 {
+	out = grow(out, len(y))
+	if len(y) == 0 {
+		return out
+	}
+	out[0] = math.NaN()
+	for i := 1; i < len(y); i++ {
+		out[i] = (y[i] - y[i-1]) / seconds(t[i]-t[i-1])
+	}
+	return out
+}
+
+// speedBackward returns (y_i − y_{i+1}) / (t_i − t_{i+1}) per second, NaN at the end.
+func speedBackward(t []int64, y []float64, out []float64) []float64 {
+	out = grow(out, len(y))
+	if len(y) == 0 {
+		return out
+	}
+	for i := 0; i+1 < len(y); i++ {
+		out[i] = (y[i] - y[i+1]) / seconds(t[i]-t[i+1])
+	}
+	out[len(y)-1] = math.NaN()
+	return out
+}
+
+// absMax returns max(|a|, |b|) ignoring NaN (NaN only when both are).
+func absMax(a, b float64) float64 {
+	a, b = math.Abs(a), math.Abs(b)
+	switch {
+	case a != a:
+		return b
+	case b != b:
+		return a
+	}
+	return max(a, b)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// denoise returns L + C, the log flux with rough, zig-zagging stretches smoothed.
+func denoise(t []int64, l []float64) []float64 {
+	n := len(l)
+	w40 := CenteredWindows(t, int64(sustainedWindow))
+	w5 := CenteredWindows(t, int64(smoothWindow))
+
+	s := RollingMean(l, w40, nil)
+	rough := make([]float64, n)
+	slight := make([]float64, n)
+	for i := range n {
+		d := math.Abs(s[i] - l[i])
+		rough[i] = b2f(d > roughLimit)
+		slight[i] = b2f(d > slightRough)
+	}
+
+	tmp := speedForward(t, l, nil)
+	for i := range tmp {
+		tmp[i] = math.Abs(tmp[i])
+	}
+	tmp2 := RollingSum(tmp, w40, nil)
+	ar := RollingMax(tmp2, w5, nil)
+	tmp = speedForward(t, s, tmp)
+	for i := range tmp {
+		tmp[i] = math.Abs(tmp[i])
+	}
+	tmp2 = RollingSum(tmp, w40, tmp2)
+	as := RollingMax(tmp2, w5, tmp)
+
+	rn := RollingMean(rough, w5, tmp2)
+	rnd := RollingMean(slight, w5, rough)
+	f := slight
+	fd := make([]float64, n)
+	for i := range n {
+		valid := b2f(as[i]/ar[i] > validSlopeRatio)
+		a := math.Min(rn[i]/roughShare, 1)
+		b := math.Min(rnd[i]/roughShare, 1)
+		f[i] = math.Min(1-valid, a)
+		fd[i] = math.Max(b-f[i], 0)
+	}
+	f = RollingMean(f, w40, ar)
+	fd = RollingMean(fd, w40, as)
+	m := RollingMean(l, w5, rn)
+	c := rnd
+	for i := range n {
+		c[i] = (m[i]-l[i])*f[i] + clip((s[i]-l[i])*fd[i], -detailClip, detailClip)
+	}
+	lo, hi := nanPercentiles(c, 1, 99)
+	lo = math.Max(lo-correctionSlack, -correctionLimit)
+	hi = math.Min(hi+correctionSlack, correctionLimit)
+	out := s
+	for i := range n {
+		out[i] = l[i] + clip(c[i], lo, hi)
+	}
+	return out
+}
+
+// clip limits v to [lo, hi] (NaN stays NaN).
+func clip(v, lo, hi float64) float64 {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// nanPercentiles returns numpy's nanpercentile (linear method) of x at p1 and p2
+// percent. Both are NaN when x holds no value.
+func nanPercentiles(x []float64, p1, p2 float64) (float64, float64) {
+	v := make([]float64, 0, len(x))
+	for _, e := range x {
+		if e == e {
+			v = append(v, e)
+		}
+	}
+	if len(v) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(v)
+	return percentileSorted(v, p1), percentileSorted(v, p2)
+}
+
+// percentileSorted is numpy's linear quantile over sorted values.
+func percentileSorted(v []float64, p float64) float64 {
+	n := len(v)
+	q := p / 100
+	virtual := float64(n)*q + (1 + q*(1-1-1)) - 1
+	prev := math.Floor(virtual)
+	gamma := virtual - prev
+	i := int(prev)
+	i = max(0, min(i, n-1))
+	j := max(0, min(int(prev)+1, n-1))
+	a, b := v[i], v[j]
+	diff := b - a
+	if gamma >= 0.5 {
+		return b - diff*(1-gamma)
+	}
+	return a + diff*gamma
+}
+
+// median returns the NaN-skipping median of x (NaN if none), reordering a copy.
+func median(x []float64) float64 {
+	v := make([]float64, 0, len(x))
+	for _, e := range x {
+		if e == e {
+			v = append(v, e)
+		}
+	}
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(v)
+	m := len(v) / 2
+	if len(v)%2 == 1 {
+		return v[m]
+	}
+	return (v[m-1] + v[m]) / 2
+}
+
+// mean returns the NaN-skipping mean of x (NaN if none).
+func mean(x []float64) float64 {
+	sum, n := 0.0, 0
+	for _, e := range x {
+		if e == e {
+			sum += e
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}
+
+// group is a run of kept points, as indices into the cleaned arrays, in time order.
+type group []int32
+
+// removeOutliers returns the indices of the points of the denoised log series l that
+// survive outlier removal, the dip, connectivity and neighbour filters.
+func removeOutliers(t []int64, l []float64, r Range) []int32 {
+	n := len(l)
+	vf := speedForward(t, l, nil)
+	vb := speedBackward(t, l, nil)
+	af := speedForward(t, vf, nil)
+	ab := speedBackward(t, vb, nil)
+	v := vb // V overwrites vb, a overwrites ab
+	a := ab
+	for i := range n {
+		v[i] = absMax(vb[i], vf[i])
+		a[i] = absMax(ab[i], af[i])
+	}
+
+	interval, typical := intervals(t)
+
+	// Clipped values at the instrument's borders.
+	w18 := CenteredWindows(t, int64(clippedWindow))
+	hx := RollingMax(l, w18, vf)
+	hn := RollingMin(l, w18, af)
+	flatW := CenteredWindows(t, durationOf(flatIntervals*typical))
+	medV := RollingMedian(v, flatW, nil)
+	clipped := make([]bool, n)
+	for i := range n {
+		nearUpper := l[i] > math.Max(hx[i], upperBorder)-borderSlack
+		nearLower := l[i] < math.Min(hn[i], lowerBorder)+borderSlack
+		clipped[i] = (nearUpper || nearLower) && medV[i] < flatVelocity
+	}
+
+	// High and excessive accelerations.
+	high := medV
+	excessive := make([]bool, n)
+	for i := range n {
+		thr, exThr := highAcc, excessiveAcc
+		if interval[i] == intervalMax {
+			thr, exThr = minuteHighAcc, minuteExcessive
+		}
+		high[i] = b2f(a[i] > thr)
+		excessive[i] = a[i] > exThr
+	}
+	bridged := RollingSum(high, CenteredWindows(t, durationOf(bridgeIntervals*typical)), hx)
+
+	// Split flags on the unfiltered series, grouping over the kept points: a flag on a
+	// removed point is lost.
+	kept := make([]int32, 0, n)
+	var starts []int
+	prevClipped, prevHigh := false, false
+	for i := range n {
+		isHigh := high[i] != 0 || bridged[i] >= 2
+		step := int64(60 * time.Second)
+		split := false
+		if i > 0 {
+			step = t[i] - t[i-1]
+			split = clipped[i] != prevClipped || isHigh != prevHigh
+		}
+		if seconds(step) > gapIntervals*interval[i] {
+			split = true
+		}
+		prevClipped, prevHigh = clipped[i], isHigh
+		if clipped[i] || excessive[i] {
+			continue
+		}
+		if split || len(kept) == 0 {
+			starts = append(starts, len(kept))
+		}
+		kept = append(kept, int32(i))
+	}
+	groups := make([]group, len(starts))
+	for k, s := range starts {
+		end := len(kept)
+		if k+1 < len(starts) {
+			end = starts[k+1]
+		}
+		groups[k] = kept[s:end:end]
+	}
+
+	// Velocity filter per group.
+	gv := make([]float64, 0, 1024)
+	out := groups[:0]
+	for _, g := range groups {
+		pts := g
+		if len(pts) > 1 {
+			pts = pts[1:]
+		}
+		gv = gv[:0]
+		for _, i := range pts {
+			gv = append(gv, v[i])
+		}
+		if mean(gv) > groupMaxVelocity || median(gv) < flatVelocity {
+			continue
+		}
+		out = append(out, g)
+	}
+	groups = out
+	if len(groups) == 0 {
+		return nil
+	}
+
+	groups = dipFilter(t, l, groups)
+	if len(groups) == 0 {
+		return nil
+	}
+	groups = connectivityFilter(t, l, groups, typical)
+	if len(groups) == 0 {
+		return nil
+	}
+	return neighbourFilter(t, groups, interval, r)
+}
+
+// durationOf converts seconds to nanoseconds.
+func durationOf(s float64) int64 { return int64(math.Round(s * 1e9)) }
+
+// intervals estimates the sampling interval (seconds) at each point: the median of the
+// clipped time steps over 540 samples within the point's > 1 h-gap group, the smaller of
+// a point's and its successor's. It also returns the median over all points.
+func intervals(t []int64) ([]float64, float64) {
+	n := len(t)
+	delta := make([]float64, n)
+	groupOf := make([]int32, n)
+	var g int32
+	for i := range n {
+		d := int64(60 * time.Second)
+		if i > 0 {
+			d = t[i] - t[i-1]
+		}
+		if d > int64(hugeGap) {
+			g++
+		}
+		groupOf[i] = g
+		delta[i] = clip(seconds(d), intervalMin, intervalMax)
+	}
+	m := RollingMedian(delta, CountWindows(groupOf, intervalSamples), nil)
+	interval := delta
+	for i := range n {
+		if i+1 < n {
+			interval[i] = math.Min(m[i], m[i+1])
+		} else {
+			interval[i] = m[i]
+		}
+	}
+	return interval, median(interval)
+}
+
+// dipFilter drops the parts of groups that dip impossibly far below the baseline.
+func dipFilter(t []int64, l []float64, groups []group) []group {
+	total := 0
+	for _, g := range groups {
+		total += len(g)
+	}
+	gt := make([]int64, 0, total)
+	gl := make([]float64, 0, total)
+	for _, g := range groups {
+		for _, i := range g {
+			gt = append(gt, t[i])
+			gl = append(gl, l[i])
+		}
+	}
+	w30 := CenteredWindows(gt, int64(dipMinWindow))
+	nmin := RollingMin(gl, w30, nil)
+	wmin := RollingMin(nmin, w30, nil)
+	b1 := RollingQuantile(nmin, CenteredWindows(gt, int64(dipShortWindow)), dipQuantile, nil)
+	b2 := RollingQuantile(wmin, CenteredWindows(gt, int64(dipLongWindow)), dipQuantile, wmin)
+	out := groups[:0]
+	pos := 0
+	for _, g := range groups {
+		base := pos
+		pos += len(g)
+		dip := false
+		for k, i := range g {
+			if l[i]-math.Min(b1[base+k], b2[base+k]) < dipLimit {
+				dip = true
+				break
+			}
+		}
+		if !dip {
+			out = append(out, g)
+			continue
+		}
+		kept := make(group, 0, len(g))
+		for k, i := range g {
+			if l[i]-math.Min(b1[base+k], b2[base+k]) > dipKeep {
+				kept = append(kept, i)
+			}
+		}
+		if len(kept) >= dipMinPoints {
+			out = append(out, kept)
+		}
+	}
+	return out
+}
+
+// neighbourFilter keeps the points of the concatenated groups that have at least 2 % of
+// the expected number of neighbours within the window.
+func neighbourFilter(t []int64, groups []group, interval []float64, r Range) []int32 {
+	var idx []int32
+	for _, g := range groups {
+		idx = append(idx, g...)
+	}
+	w := min(int64(neighbourWindow), r.End-r.Start)
+	gt := make([]int64, len(idx))
+	ones := make([]float64, len(idx))
+	for k, i := range idx {
+		gt[k] = t[i]
+		ones[k] = 1
+	}
+	cnt := RollingCount(ones, CenteredWindows(gt, w), nil)
+	out := idx[:0]
+	ws := seconds(w)
+	for k, i := range idx {
+		if cnt[k] >= neighbourShare*ws/interval[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
