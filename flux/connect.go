@@ -135,8 +135,8 @@ func (c *connectivity) pass(groups []group) ([]bool, []section) {
 	for k := 1; k < n; k++ {
 		g := at(k)
 		mu := sample.mean()
-		span := seconds(sample.t[len(sample.t)-1] - sample.t[0])
-		age := seconds(c.t[entry(g)] - newest(sample))
+		span := float64(sample.t[len(sample.t)-1]-sample.t[0]) / 1e9
+		age := float64(c.t[entry(g)]-newest(sample)) / 1e9
 		if !c.forward {
 			age = -age
 		}
@@ -217,7 +217,7 @@ func connectivityFilter(t []int64, l []float64, groups []group, typical float64)
 	if len(groups) == 1 {
 		return groups
 	}
-	k := int(math.Ceil(seconds(int64(sampleSpan)) / typical))
+	k := int(math.Ceil(sampleSpan.Seconds() / typical))
 	if k < 1 || typical != typical {
 		k = 1
 	}
