@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/heliotime/heliotime/flux"
+)
+
+// ReadRequest asks for one channel over [Start, End) cut into Points buckets.
+type ReadRequest struct {
+	Channel    flux.Channel
+	Start, End time.Time
+	// Points is the number of buckets the range is cut into (the original's resolution);
+	// callers clamp it. Values below 1 are read as 1.
+	Points int
+	// Sources limits the read to these sources; empty means archive and live stitched.
+	Sources []flux.Source
+	// MinMax asks for the minimum of each bucket too.
+	MinMax bool
+	// Extents is the coverage to stitch with; nil reads it from flux_extent.
+	Extents []Extent
+}
+
+// Point is one row of a read: a raw measurement, or a bucket (start time, min and max).
+// For raw rows Min equals Max.
+type Point struct {
+	Time     time.Time
+	Min, Max float32
+}
+
+// Section is the part of a read served by one source from one table.
+type Section struct {
+	Source     flux.Source
+	Table      string
+	Raw        bool          // rows of the raw table, not re-bucketed
+	Interval   time.Duration // output bucket size (0 when Raw)
+	Start, End time.Time     // [Start, End) on the table's time column
+}
+
+// Interval returns (end - start) / points rounded to whole microseconds, half to even, as
+// the original's timedelta division does. points below 1 count as 1.
+func Interval(start, end time.Time, points int) time.Duration {
+	if points < 1 {
+		points = 1
+	}
+	span := end.Sub(start) // saturates at ±292 years, far beyond any stored record
+	us := float64(span) / float64(time.Microsecond) / float64(points)
+	return time.Duration(math.RoundToEven(us)) * time.Microsecond
+}
+
+// ChooseTable picks the table a source is read from for an output interval: the raw table,
+// not re-bucketed, when the interval is at or below the source's raw cadence; otherwise the
+// coarsest rollup whose bucket is at most the interval, or the raw table re-bucketed when
+// no rollup is fine enough. It returns the table and whether rows are served raw.
+func ChooseTable(src flux.Source, interval time.Duration) (table string, raw bool) {
+	if interval <= src.RawCadence() {
+		return RawTable(src), true
+	}
+	table = RawTable(src)
+	for _, l := range Levels(src) {
+		if l.Bucket <= interval {
+			table = RollupTable(src, l)
+		}
+	}
+	return table, false
+}
+
+// BucketStart returns the start of the bucket of size w holding t on the grid anchored at
+// BucketOrigin: origin + floor((t - origin) / w) * w, TimescaleDB's time_bucket and
+// PostgreSQL's date_bin.
+func BucketStart(t time.Time, w time.Duration) time.Time {
+	wu := w.Microseconds()
+	if wu <= 0 {
+		return t
+	}
+	us := t.UnixMicro() - BucketOriginUnix*1_000_000
+	q := us / wu
+	if us%wu != 0 && us < 0 {
+		q--
+	}
+	return time.UnixMicro(BucketOriginUnix*1_000_000 + q*wu).UTC()
+}
+
+// Plan splits a request into the sections that serve it, in time order. Archive serves the
+// channel up to and including its last stored timestamp, live everything after. The seam
+// lies on the output grid: with re-bucketing, the archive serves every bucket whose start
+// is at or before its last timestamp and live starts at the next bucket boundary, so no
+// bucket is emitted twice (live rows inside the archive's last bucket are not served);
+// with raw rows live starts one microsecond after the archive's last row.
+func Plan(req ReadRequest) []Section {
+	points := max(req.Points, 1)
+	interval := Interval(req.Start, req.End, points)
+	if !req.Start.Before(req.End) || interval <= 0 {
+		return nil
+	}
+	sources := req.Sources
+	if len(sources) == 0 {
+		sources = flux.Sources[:]
+	}
+	want := map[flux.Source]bool{}
+	for _, s := range sources {
+		want[s] = true
+	}
+	var archiveLast time.Time
+	haveArchive := false
+	for _, e := range req.Extents {
+		if e.Source == flux.SourceArchive && e.Channel == req.Channel {
+			archiveLast, haveArchive = e.Last, true
+		}
+	}
+	section := func(src flux.Source, start, end time.Time) Section {
+		table, raw := ChooseTable(src, interval)
+		s := Section{Source: src, Table: table, Raw: raw, Start: start, End: end}
+		if !raw {
+			s.Interval = interval
+		}
+		return s
+	}
+	stitch := want[flux.SourceArchive] && want[flux.SourceLive]
+	var out []Section
+	start, end := req.Start, req.End
+	if want[flux.SourceArchive] {
+		if !stitch {
+			return []Section{section(flux.SourceArchive, start, end)}
+		}
+		if haveArchive {
+			a := section(flux.SourceArchive, start, end)
+			seam := archiveLast.Add(time.Microsecond)
+			if !a.Raw {
+				seam = BucketStart(archiveLast, interval).Add(interval)
+			}
+			if seam.Before(end) {
+				a.End = seam
+			}
+			if a.Start.Before(a.End) {
+				out = append(out, a)
+			}
+			if seam.After(start) {
+				start = seam
+			}
+		}
+	}
+	if want[flux.SourceLive] && start.Before(end) {
+		out = append(out, section(flux.SourceLive, start, end))
+	}
+	return out
+}
+
+// ErrQueryTimeout reports that a read did not finish within its deadline.
+var ErrQueryTimeout = errors.New("query took too long to execute")
+
+// ReadFlux streams the points of a request to emit in time order, section by section,
+// straight from the database rows (nothing is collected). It returns the first error of
+// the database or of emit; a read cut short by ctx's deadline returns an error wrapping
+// ErrQueryTimeout.
+func (db *DB) ReadFlux(ctx context.Context, req ReadRequest, emit func(Point) error) error {
+	if req.Extents == nil && (len(req.Sources) == 0 || len(req.Sources) == 2) {
+		ext, err := db.ChannelExtents(ctx, req.Channel)
+		if err != nil {
+			return err
+		}
+		req.Extents = ext
+	}
+	for _, s := range Plan(req) {
+		if err := db.readSection(ctx, req.Channel, s, req.MinMax, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ChannelExtents returns the stored coverage of one channel in each source that has it.
+func (db *DB) ChannelExtents(ctx context.Context, ch flux.Channel) ([]Extent, error) {
+	rows, err := db.pool.Query(ctx, `SELECT source, first, last, row_count FROM flux_extent
+		WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3`,
+		ch.Satellite, ch.Band.String(), ch.Clean)
+	if err != nil {
+		return nil, readError("read flux_extent of "+ch.String(), ctx, err)
+	}
+	defer rows.Close()
+	var out []Extent
+	for rows.Next() {
+		e := Extent{Channel: ch}
+		var src string
+		if err := rows.Scan(&src, &e.First, &e.Last, &e.Rows); err != nil {
+			return nil, readError("read flux_extent of "+ch.String(), ctx, err)
+		}
+		if e.Source, err = flux.ParseSource(src); err != nil {
+			return nil, fmt.Errorf("read flux_extent of %s: %w", ch, err)
+		}
+		e.First, e.Last = e.First.UTC(), e.Last.UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, readError("read flux_extent of "+ch.String(), ctx, err)
+	}
+	return out, nil
+}
+
+// readSection streams one section. Every query walks the table's primary key
+// (satellite, band, is_clean, time) over one index range.
+func (db *DB) readSection(ctx context.Context, ch flux.Channel, s Section, minmax bool, emit func(Point) error) error {
+	var sql string
+	args := []any{ch.Satellite, ch.Band.String(), ch.Clean, s.Start, s.End}
+	isRaw := s.Table == RawTable(s.Source)
+	switch {
+	case s.Raw:
+		sql = `SELECT time, flux, flux FROM ` + s.Table + `
+			WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND time >= $4 AND time < $5
+			ORDER BY time`
+	default:
+		lo, hi := "flux_min", "flux_max"
+		if isRaw {
+			lo, hi = "flux", "flux"
+		}
+		minExpr := "NULL::real"
+		if minmax {
+			minExpr = "min(" + lo + ")"
+		}
+		sql = `SELECT date_bin($6::bigint * interval '1 microsecond', time, timestamptz '2000-01-03 00:00:00+00') AS bucket,
+				` + minExpr + `, max(` + hi + `)
+			FROM ` + s.Table + `
+			WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND time >= $4 AND time < $5
+			GROUP BY bucket ORDER BY bucket`
+		args = append(args, s.Interval.Microseconds())
+	}
+	what := fmt.Sprintf("read %s %s over %s", s.Table, ch, flux.RangeOf(s.Start, s.End))
+	rows, err := db.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return readError(what, ctx, err)
+	}
+	defer rows.Close()
+	var (
+		p   Point
+		min *float32
+	)
+	for rows.Next() {
+		if err := rows.Scan(&p.Time, &min, &p.Max); err != nil {
+			return readError(what, ctx, err)
+		}
+		p.Time = p.Time.UTC()
+		p.Min = p.Max
+		if min != nil {
+			p.Min = *min
+		}
+		if err := emit(p); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return readError(what, ctx, err)
+	}
+	return nil
+}
+
+// readError wraps a database error; one caused by ctx's deadline also wraps ErrQueryTimeout.
+func readError(what string, ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w: %w", what, ErrQueryTimeout, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
