@@ -1,0 +1,496 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heliotime/heliotime/flux"
+)
+
+// ChannelWrite is one channel of a batch: the series to store and the range it replaces.
+// Every stored raw row of the channel inside Replace is deleted; the series' points inside
+// Replace are written (points outside it are ignored).
+type ChannelWrite struct {
+	Channel flux.Channel
+	Series  flux.Series
+	Replace flux.Range
+}
+
+// ImportedFile records one imported file in import_file.
+type ImportedFile struct {
+	Product      string
+	Satellite    int
+	Day          time.Time // zero: no day (e.g. a live feed file)
+	Name, URL    string
+	Size         int64
+	ETag         string
+	LastModified string
+	SHA256       string
+	Rows         int64
+}
+
+// Batch is everything one import transaction writes.
+type Batch struct {
+	Source   flux.Source
+	Channels []ChannelWrite
+	Files    []ImportedFile
+}
+
+// WriteStats reports what a batch changed.
+type WriteStats struct {
+	Deleted    int64                  // raw rows deleted
+	Written    int64                  // raw rows written
+	PerChannel map[flux.Channel]int64 // raw rows written per channel
+}
+
+// usec is one microsecond in nanoseconds: PostgreSQL's timestamp precision.
+const usec = int64(time.Microsecond)
+
+// WriteBatch writes one batch in one transaction: for each channel delete its raw rows in
+// Replace and COPY the series' points inside Replace (binary COPY), recompute every
+// touched rollup bucket level by level from the level below (the first from the raw rows),
+// update flux_extent (first/last/row_count, deleting the row when a channel becomes empty),
+// and record Files in import_file. All or nothing: on any error, including a cancelled
+// ctx, nothing of the batch is visible.
+//
+// Timestamps are stored with microsecond precision; points whose times coincide after
+// truncation to microseconds keep the first.
+func (db *DB) WriteBatch(ctx context.Context, b Batch) (WriteStats, error) {
+	st := WriteStats{PerChannel: make(map[flux.Channel]int64, len(b.Channels))}
+	if len(b.Channels) == 0 && len(b.Files) == 0 {
+		return st, nil
+	}
+	chans, err := prepareWrites(b.Channels)
+	if err != nil {
+		return st, fmt.Errorf("write %s batch: %w", b.Source, err)
+	}
+	ts, err := db.timescale(ctx)
+	if err != nil {
+		return st, err
+	}
+	var touched []touchedRange
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if ts {
+			if _, err := tx.Exec(ctx, `SET LOCAL timescaledb.max_tuples_decompressed_per_dml_transaction = 0`); err != nil {
+				return fmt.Errorf("lift decompression limit: %w", err)
+			}
+		}
+		delta := make(map[flux.Channel]int64, len(chans))
+		if err := writeRaw(ctx, tx, b.Source, chans, &st, delta); err != nil {
+			return err
+		}
+		var err error
+		if touched, err = writeRollups(ctx, tx, b.Source, chans); err != nil {
+			return err
+		}
+		if err := updateExtents(ctx, tx, b.Source, chans, delta); err != nil {
+			return err
+		}
+		return recordFiles(ctx, tx, b.Source, b.Files)
+	})
+	if err != nil {
+		return WriteStats{}, fmt.Errorf("write %s batch: %w", b.Source, err)
+	}
+	if ts && len(touched) > 0 {
+		if err := db.recompress(ctx, b.Source, touched); err != nil {
+			// The data is committed; an uncompressed chunk is only a space cost.
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// channelWrite is a validated ChannelWrite: the points inside Replace, at microsecond
+// precision, strictly ascending, without NaN.
+type channelWrite struct {
+	ch      flux.Channel
+	replace flux.Range // microsecond-aligned
+	time    []int64
+	flux    []float32
+}
+
+// prepareWrites validates the channels of a batch and cuts their series to Replace.
+func prepareWrites(in []ChannelWrite) ([]channelWrite, error) {
+	seen := make(map[flux.Channel]bool, len(in))
+	out := make([]channelWrite, 0, len(in))
+	for _, c := range in {
+		if seen[c.Channel] {
+			return nil, fmt.Errorf("channel %s appears twice", c.Channel)
+		}
+		seen[c.Channel] = true
+		if c.Channel.Satellite < 0 || c.Channel.Satellite > flux.MaxSatellite {
+			return nil, fmt.Errorf("channel %s: satellite %d out of range", c.Channel, c.Channel.Satellite)
+		}
+		if c.Channel.Band != flux.BandShort && c.Channel.Band != flux.BandLong {
+			return nil, fmt.Errorf("channel %s: unknown band", c.Channel)
+		}
+		if len(c.Series.Time) != len(c.Series.Flux) {
+			return nil, fmt.Errorf("channel %s: %d times but %d values", c.Channel, len(c.Series.Time), len(c.Series.Flux))
+		}
+		r := usecRange(c.Replace)
+		if r.Empty() {
+			continue
+		}
+		w := channelWrite{ch: c.Channel, replace: r}
+		ts, fs := c.Series.Time, c.Series.Flux
+		lo := sort.Search(len(ts), func(i int) bool { return ts[i] >= c.Replace.Start })
+		hi := sort.Search(len(ts), func(i int) bool { return ts[i] >= c.Replace.End })
+		if lo < hi {
+			w.time = make([]int64, 0, hi-lo)
+			w.flux = make([]float32, 0, hi-lo)
+		}
+		last := int64(math.MinInt64)
+		for i := lo; i < hi; i++ {
+			t := floorDiv(ts[i], usec) * usec
+			if t < last {
+				return nil, fmt.Errorf("channel %s: times not ascending at %s", c.Channel, time.Unix(0, ts[i]).UTC().Format(time.RFC3339Nano))
+			}
+			if t == last || math.IsNaN(float64(fs[i])) {
+				continue
+			}
+			last = t
+			w.time = append(w.time, t)
+			w.flux = append(w.flux, fs[i])
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// writeRaw deletes each channel's raw rows in its range and copies the new ones in.
+func writeRaw(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWrite, st *WriteStats, delta map[flux.Channel]int64) error {
+	table := RawTable(src)
+	var del pgx.Batch
+	for _, c := range chans {
+		del.Queue(`DELETE FROM `+table+` WHERE satellite = $1 AND band = $2::text::frequency_band AND is_clean = $3
+			AND time >= $4 AND time < $5`,
+			c.ch.Satellite, c.ch.Band.String(), c.ch.Clean, tsOf(c.replace.Start), tsOf(c.replace.End))
+	}
+	if del.Len() > 0 {
+		res := tx.SendBatch(ctx, &del)
+		for _, c := range chans {
+			tag, err := res.Exec()
+			if err != nil {
+				res.Close()
+				return fmt.Errorf("delete %s rows of %s in %s: %w", table, c.ch, c.replace, err)
+			}
+			st.Deleted += tag.RowsAffected()
+			delta[c.ch] -= tag.RowsAffected()
+		}
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("delete %s rows: %w", table, err)
+		}
+	}
+	src2 := &rawSource{chans: chans, ci: 0, i: -1}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{table}, []string{"time", "satellite", "band", "is_clean", "flux"}, src2)
+	if err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	st.Written = n
+	for _, c := range chans {
+		st.PerChannel[c.ch] = int64(len(c.time))
+		delta[c.ch] += int64(len(c.time))
+	}
+	return nil
+}
+
+// rawSource feeds the channels' points to CopyFrom without building a row slice.
+type rawSource struct {
+	chans []channelWrite
+	ci, i int
+	row   [5]any
+}
+
+func (s *rawSource) Next() bool {
+	s.i++
+	for s.ci < len(s.chans) && s.i >= len(s.chans[s.ci].time) {
+		s.ci++
+		s.i = 0
+	}
+	return s.ci < len(s.chans)
+}
+
+func (s *rawSource) Values() ([]any, error) {
+	c := &s.chans[s.ci]
+	s.row[0] = tsOf(c.time[s.i])
+	s.row[1] = c.ch.Satellite
+	s.row[2] = c.ch.Band.String()
+	s.row[3] = c.ch.Clean
+	s.row[4] = c.flux[s.i]
+	return s.row[:], nil
+}
+
+func (s *rawSource) Err() error { return nil }
+
+// tsOf converts Unix nanoseconds to a UTC time.
+func tsOf(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// floorDiv and ceilDiv divide rounding towards -inf and +inf.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) == (b < 0)) {
+		q++
+	}
+	return q
+}
+
+// touchedRange is the bucket range of one channel recomputed at one level.
+type touchedRange struct {
+	ch    flux.Channel
+	level Level
+	r     flux.Range
+}
+
+// bucketRow is one computed rollup row.
+type bucketRow struct {
+	ch       flux.Channel
+	start    int64
+	min, max float32
+	count    int32
+}
+
+// writeRollups recomputes every bucket the channels' ranges touch, finest level first.
+// Buckets lying wholly inside a channel's range hold exactly the points just written, so
+// they are computed here from the series; the (at most two) partial buckets at the range's
+// edges are recomputed in SQL from the level below, which holds the rows outside the range.
+func writeRollups(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWrite) ([]touchedRange, error) {
+	origin := BucketOriginUnix * int64(time.Second)
+	below := RawTable(src)
+	var touched []touchedRange
+	for li, lv := range Levels(src) {
+		table := RollupTable(src, lv)
+		size := int64(lv.Bucket)
+		var (
+			rows  []bucketRow
+			edges []touchedRange
+		)
+		delSat, delBand, delClean := []int16{}, []string{}, []bool{}
+		delFrom, delTo := []time.Time{}, []time.Time{}
+		for _, c := range chans {
+			outer := flux.Range{
+				Start: origin + floorDiv(c.replace.Start-origin, size)*size,
+				End:   origin + ceilDiv(c.replace.End-origin, size)*size,
+			}
+			inner := flux.Range{
+				Start: origin + ceilDiv(c.replace.Start-origin, size)*size,
+				End:   origin + floorDiv(c.replace.End-origin, size)*size,
+			}
+			touched = append(touched, touchedRange{c.ch, lv, outer})
+			delSat = append(delSat, c.ch.Satellite)
+			delBand = append(delBand, c.ch.Band.String())
+			delClean = append(delClean, c.ch.Clean)
+			delFrom = append(delFrom, tsOf(outer.Start))
+			delTo = append(delTo, tsOf(outer.End))
+			if inner.Empty() {
+				edges = append(edges, touchedRange{c.ch, lv, outer})
+				continue
+			}
+			if outer.Start < inner.Start {
+				edges = append(edges, touchedRange{c.ch, lv, flux.Range{Start: outer.Start, End: inner.Start}})
+			}
+			if inner.End < outer.End {
+				edges = append(edges, touchedRange{c.ch, lv, flux.Range{Start: inner.End, End: outer.End}})
+			}
+			rows = appendBuckets(rows, c, inner, origin, size)
+		}
+		if len(chans) > 0 {
+			_, err := tx.Exec(ctx, `DELETE FROM `+table+` AS r USING unnest($1::smallint[], $2::text[], $3::boolean[], $4::timestamptz[], $5::timestamptz[])
+				AS u(satellite, band, is_clean, t0, t1)
+				WHERE r.satellite = u.satellite AND r.band = u.band::frequency_band AND r.is_clean = u.is_clean
+				AND r.time >= u.t0 AND r.time < u.t1`, delSat, delBand, delClean, delFrom, delTo)
+			if err != nil {
+				return nil, fmt.Errorf("delete touched buckets of %s: %w", table, err)
+			}
+		}
+		if len(rows) > 0 {
+			_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, []string{"time", "satellite", "band", "is_clean", "flux_min", "flux_max", "count"},
+				pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+					r := &rows[i]
+					return []any{tsOf(r.start), r.ch.Satellite, r.ch.Band.String(), r.ch.Clean, r.min, r.max, r.count}, nil
+				}))
+			if err != nil {
+				return nil, fmt.Errorf("copy into %s: %w", table, err)
+			}
+		}
+		if len(edges) > 0 {
+			if err := recomputeEdges(ctx, tx, table, below, li == 0, lv, edges); err != nil {
+				return nil, err
+			}
+		}
+		below = table
+	}
+	return touched, nil
+}
+
+// appendBuckets aggregates c's points inside inner (whole buckets of size) into rows.
+func appendBuckets(rows []bucketRow, c channelWrite, inner flux.Range, origin, size int64) []bucketRow {
+	ts := c.time
+	lo := sort.Search(len(ts), func(i int) bool { return ts[i] >= inner.Start })
+	hi := sort.Search(len(ts), func(i int) bool { return ts[i] >= inner.End })
+	for i := lo; i < hi; {
+		start := origin + floorDiv(ts[i]-origin, size)*size
+		end := start + size
+		r := bucketRow{ch: c.ch, start: start, min: c.flux[i], max: c.flux[i]}
+		for ; i < hi && ts[i] < end; i++ {
+			v := c.flux[i]
+			r.min = min(r.min, v)
+			r.max = max(r.max, v)
+			r.count++
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// recomputeEdges recomputes the buckets of level lv in the given ranges from the table
+// below (raw rows when fromRaw), in one statement.
+func recomputeEdges(ctx context.Context, tx pgx.Tx, table, below string, fromRaw bool, lv Level, edges []touchedRange) error {
+	sat, band, clean := make([]int16, len(edges)), make([]string, len(edges)), make([]bool, len(edges))
+	from, to := make([]time.Time, len(edges)), make([]time.Time, len(edges))
+	for i, e := range edges {
+		sat[i], band[i], clean[i] = e.ch.Satellite, e.ch.Band.String(), e.ch.Clean
+		from[i], to[i] = tsOf(e.r.Start), tsOf(e.r.End)
+	}
+	agg := `min(b.flux_min), max(b.flux_max), sum(b.count)::integer`
+	if fromRaw {
+		agg = `min(b.flux), max(b.flux), count(*)::integer`
+	}
+	q := `INSERT INTO ` + table + ` (time, satellite, band, is_clean, flux_min, flux_max, count)
+		SELECT date_bin($6::interval, b.time, '2000-01-03 00:00:00+00'), b.satellite, b.band, b.is_clean, ` + agg + `
+		FROM unnest($1::smallint[], $2::text[], $3::boolean[], $4::timestamptz[], $5::timestamptz[]) AS u(satellite, band, is_clean, t0, t1)
+		JOIN ` + below + ` AS b ON b.satellite = u.satellite AND b.band = u.band::frequency_band AND b.is_clean = u.is_clean
+			AND b.time >= u.t0 AND b.time < u.t1
+		GROUP BY 1, 2, 3, 4`
+	if _, err := tx.Exec(ctx, q, sat, band, clean, from, to, lv.Bucket); err != nil {
+		return fmt.Errorf("recompute edge buckets of %s from %s: %w", table, below, err)
+	}
+	return nil
+}
+
+// updateExtents brings flux_extent up to date for the written channels: first and last
+// come from the primary-key index, the row count changes by the rows written minus the
+// rows deleted (a channel new to flux_extent is counted once).
+func updateExtents(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWrite, delta map[flux.Channel]int64) error {
+	table := RawTable(src)
+	for _, c := range chans {
+		var first, last *time.Time
+		err := tx.QueryRow(ctx, `SELECT min(time), max(time) FROM `+table+`
+			WHERE satellite = $1 AND band = $2::text::frequency_band AND is_clean = $3`,
+			c.ch.Satellite, c.ch.Band.String(), c.ch.Clean).Scan(&first, &last)
+		if err != nil {
+			return fmt.Errorf("read extent of %s %s: %w", src, c.ch, err)
+		}
+		if first == nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM flux_extent WHERE source = $1 AND satellite = $2 AND band = $3::text::frequency_band AND is_clean = $4`,
+				src.String(), c.ch.Satellite, c.ch.Band.String(), c.ch.Clean); err != nil {
+				return fmt.Errorf("delete extent of %s %s: %w", src, c.ch, err)
+			}
+			continue
+		}
+		tag, err := tx.Exec(ctx, `UPDATE flux_extent SET first = $5, last = $6, row_count = row_count + $7
+			WHERE source = $1 AND satellite = $2 AND band = $3::text::frequency_band AND is_clean = $4`,
+			src.String(), c.ch.Satellite, c.ch.Band.String(), c.ch.Clean, *first, *last, delta[c.ch])
+		if err != nil {
+			return fmt.Errorf("update extent of %s %s: %w", src, c.ch, err)
+		}
+		if tag.RowsAffected() == 1 {
+			continue
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO flux_extent (source, satellite, band, is_clean, first, last, row_count)
+			SELECT $1, $2, $3::text::frequency_band, $4, $5, $6, count(*) FROM `+table+`
+			WHERE satellite = $2 AND band = $3::text::frequency_band AND is_clean = $4`,
+			src.String(), c.ch.Satellite, c.ch.Band.String(), c.ch.Clean, *first, *last)
+		if err != nil {
+			return fmt.Errorf("insert extent of %s %s: %w", src, c.ch, err)
+		}
+	}
+	return nil
+}
+
+// recordFiles inserts one import_file row per file.
+func recordFiles(ctx context.Context, tx pgx.Tx, src flux.Source, files []ImportedFile) error {
+	if len(files) == 0 {
+		return nil
+	}
+	var b pgx.Batch
+	for _, f := range files {
+		var day *time.Time
+		if !f.Day.IsZero() {
+			d := time.Date(f.Day.Year(), f.Day.Month(), f.Day.Day(), 0, 0, 0, 0, time.UTC)
+			day = &d
+		}
+		b.Queue(`INSERT INTO import_file (source, product, satellite, day, name, url, size, etag, last_modified, sha256, rows)
+			VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, $11)`,
+			src.String(), f.Product, int16(f.Satellite), day, f.Name, f.URL, f.Size, f.ETag, f.LastModified, f.SHA256, f.Rows)
+	}
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return fmt.Errorf("record imported files: %w", err)
+	}
+	return nil
+}
+
+// timescale reads whether the schema was set up on TimescaleDB.
+func (db *DB) timescale(ctx context.Context) (bool, error) {
+	var ts bool
+	if err := db.pool.QueryRow(ctx, `SELECT timescale FROM heliotime_settings`).Scan(&ts); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return false, nil
+		}
+		return false, fmt.Errorf("read heliotime_settings: %w", err)
+	}
+	return ts, nil
+}
+
+// CompressionAge is the age after which TimescaleDB chunks are compressed (reference
+// policy: data streams have 30 days to catch up before their chunks are compressed).
+const CompressionAge = 30 * 24 * time.Hour
+
+// recompress compresses again, on TimescaleDB, the chunks of the batch's tables that the
+// batch touched and that are older than CompressionAge: writes into a compressed chunk
+// leave it partially compressed. Chunks younger than that are left to the compression
+// policy.
+func (db *DB) recompress(ctx context.Context, src flux.Source, touched []touchedRange) error {
+	byTable := map[string]flux.Range{}
+	raw := RawTable(src)
+	for _, t := range touched {
+		tb := RollupTable(src, t.level)
+		byTable[tb] = byTable[tb].Union(t.r)
+		byTable[raw] = byTable[raw].Union(t.r)
+	}
+	cutoff := time.Now().Add(-CompressionAge)
+	for table, r := range byTable {
+		rows, err := db.pool.Query(ctx, `SELECT format('%I.%I', chunk_schema, chunk_name)
+			FROM timescaledb_information.chunks
+			WHERE hypertable_name = $1 AND range_end <= $2 AND range_end > $3 AND range_start < $4
+			ORDER BY range_start`, table, cutoff, tsOf(r.Start), tsOf(r.End))
+		if err != nil {
+			return fmt.Errorf("list touched chunks of %s: %w", table, err)
+		}
+		chunks, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("list touched chunks of %s: %w", table, err)
+		}
+		for _, c := range chunks {
+			// compress_chunk recompresses a partially compressed chunk and is a no-op
+			// on a fully compressed one.
+			if _, err := db.pool.Exec(ctx, `SELECT compress_chunk($1::regclass, if_not_compressed => true)`, c); err != nil {
+				return fmt.Errorf("recompress %s: %w", c, err)
+			}
+		}
+	}
+	return nil
+}
