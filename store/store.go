@@ -31,6 +31,9 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database URL %s: %w", Redact(url), err)
 	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 15 * time.Second
+	}
 	if opt.MaxConns > 0 {
 		cfg.MaxConns = opt.MaxConns
 	}
@@ -43,9 +46,35 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to %s (host %s): %w", Redact(url), cfg.ConnConfig.Host, err)
+		return nil, &UnreachableError{URL: Redact(url), Host: cfg.ConnConfig.Host, Port: cfg.ConnConfig.Port, Err: err}
 	}
 	return &DB{pool: pool, url: url}, nil
+}
+
+// UnreachableError reports a database that did not answer.
+type UnreachableError struct {
+	URL  string // the database URL, password masked
+	Host string // the host or unix socket folder
+	Port uint16
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach the database %s (host %s, port %d): %v; "+
+		"check that the PostgreSQL server is running and accepts connections there, "+
+		"and that --database-url (HELIOTIME_DATABASE_URL) is right, or unset it to use the managed local database",
+		e.URL, e.Host, e.Port, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// ParseURL checks that url is a PostgreSQL connection URL or keyword/value string that
+// pgx accepts, returning the error with the password masked.
+func ParseURL(url string) error {
+	if _, err := pgxpool.ParseConfig(url); err != nil {
+		return fmt.Errorf("database URL %s: %w", Redact(url), err)
+	}
+	return nil
 }
 
 // Pool returns the underlying pgx pool.
