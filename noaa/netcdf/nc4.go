@@ -351,9 +351,10 @@ func (f *File) assembleNC4(objs []*ncObj) error {
 			case len(o.coordIDs) == rank && byID[int(o.coordIDs[i])] != nil:
 				refs[i] = byID[int(o.coordIDs[i])]
 			}
-			if refs[i] == nil && len(o.dimList) == 0 {
-				// Without DIMENSION_LIST (plain HDF5 writers), a scale of the
-				// same group with the same length is the only candidate.
+			if refs[i] == nil {
+				// Without a usable DIMENSION_LIST (plain HDF5 writers, or
+				// references copied from another file), a scale of the same
+				// group with the same length is the only candidate.
 				var match *dimRef
 				count := 0
 				for _, d := range dims {
