@@ -3,6 +3,7 @@ package flux
 import (
 	"math"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -76,11 +77,16 @@ func Clean(s Series, r Range) Series {
 	if len(t) == 0 {
 		return Series{}
 	}
+	// The sampling-interval estimate needs only the times: compute it meanwhile.
+	var iv intervalEstimate
+	var wg sync.WaitGroup
+	wg.Go(func() { iv.interval, iv.typical = intervals(t) })
 	ld := denoise(t, l)
-	keep := removeOutliers(t, ld, r)
+	wg.Wait()
+	keep := removeOutliers(t, ld, iv, r)
 	out := Series{Time: make([]int64, 0, len(keep)), Flux: make([]float32, 0, len(keep))}
 	for _, i := range keep {
-		v := float32(math.Pow(10, ld[i]))
+		v := float32(math.Exp(ld[i] * math.Ln10))
 		if v != v {
 			continue
 		}
@@ -182,12 +188,23 @@ func b2f(b bool) float64 {
 }
 
 // denoise returns L + C, the log flux with rough, zig-zagging stretches smoothed.
+// Independent aggregations run on two goroutines.
 func denoise(t []int64, l []float64) []float64 {
 	n := len(l)
-	w40 := CenteredWindows(t, int64(sustainedWindow))
-	w5 := CenteredWindows(t, int64(smoothWindow))
+	var w40, w5 Windows
+	var wg sync.WaitGroup
+	wg.Go(func() { w5 = CenteredWindows(t, int64(smoothWindow)) })
+	w40 = CenteredWindows(t, int64(sustainedWindow))
+	wg.Wait()
 
+	// Ar = max5(sum40(|speed(L)|)) and M = mean5(L) need only L.
+	var ar, m []float64
+	wg.Go(func() {
+		ar = absSpeedActivity(t, l, w40, w5)
+		m = RollingMean(l, w5, nil)
+	})
 	s := RollingMean(l, w40, nil)
+	as := absSpeedActivity(t, s, w40, w5)
 	rough := make([]float64, n)
 	slight := make([]float64, n)
 	for i := range n {
@@ -195,22 +212,10 @@ func denoise(t []int64, l []float64) []float64 {
 		rough[i] = b2f(d > roughLimit)
 		slight[i] = b2f(d > slightRough)
 	}
-
-	tmp := speedForward(t, l, nil)
-	for i := range tmp {
-		tmp[i] = math.Abs(tmp[i])
-	}
-	tmp2 := RollingSum(tmp, w40, nil)
-	ar := RollingMax(tmp2, w5, nil)
-	tmp = speedForward(t, s, tmp)
-	for i := range tmp {
-		tmp[i] = math.Abs(tmp[i])
-	}
-	tmp2 = RollingSum(tmp, w40, tmp2)
-	as := RollingMax(tmp2, w5, tmp)
-
-	rn := RollingMean(rough, w5, tmp2)
+	rn := RollingMean(rough, w5, nil)
 	rnd := RollingMean(slight, w5, rough)
+	wg.Wait()
+
 	f := slight
 	fd := make([]float64, n)
 	for i := range n {
@@ -220,9 +225,9 @@ func denoise(t []int64, l []float64) []float64 {
 		f[i] = math.Min(1-valid, a)
 		fd[i] = math.Max(b-f[i], 0)
 	}
-	f = RollingMean(f, w40, ar)
+	wg.Go(func() { f = RollingMean(f, w40, ar) })
 	fd = RollingMean(fd, w40, as)
-	m := RollingMean(l, w5, rn)
+	wg.Wait()
 	c := rnd
 	for i := range n {
 		c[i] = (m[i]-l[i])*f[i] + clip((s[i]-l[i])*fd[i], -detailClip, detailClip)
@@ -235,6 +240,16 @@ func denoise(t []int64, l []float64) []float64 {
 		out[i] = l[i] + clip(c[i], lo, hi)
 	}
 	return out
+}
+
+// absSpeedActivity returns TW(5 min).max(TW(40 s).sum(|speed(y, +1)|)).
+func absSpeedActivity(t []int64, y []float64, w40, w5 Windows) []float64 {
+	sp := speedForward(t, y, nil)
+	for i := range sp {
+		sp[i] = math.Abs(sp[i])
+	}
+	sum := RollingSum(sp, w40, nil)
+	return RollingMax(sum, w5, sp)
 }
 
 // clip limits v to [lo, hi] (NaN stays NaN).
@@ -251,30 +266,37 @@ func clip(v, lo, hi float64) float64 {
 // nanPercentiles returns numpy's nanpercentile (linear method) of x at p1 and p2
 // percent. Both are NaN when x holds no value.
 func nanPercentiles(x []float64, p1, p2 float64) (float64, float64) {
+	v := nonNaN(x)
+	if len(v) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	return percentile(v, p1), percentile(v, p2)
+}
+
+func nonNaN(x []float64) []float64 {
 	v := make([]float64, 0, len(x))
 	for _, e := range x {
 		if e == e {
 			v = append(v, e)
 		}
 	}
-	if len(v) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	slices.Sort(v)
-	return percentileSorted(v, p1), percentileSorted(v, p2)
+	return v
 }
 
-// percentileSorted is numpy's linear quantile over sorted values.
-func percentileSorted(v []float64, p float64) float64 {
+// percentile is numpy's linear quantile at p percent of v (reordered in place).
+func percentile(v []float64, p float64) float64 {
 	n := len(v)
 	q := p / 100
 	virtual := float64(n)*q + (1 + q*(1-1-1)) - 1
 	prev := math.Floor(virtual)
 	gamma := virtual - prev
-	i := int(prev)
-	i = max(0, min(i, n-1))
+	i := max(0, min(int(prev), n-1))
 	j := max(0, min(int(prev)+1, n-1))
-	a, b := v[i], v[j]
+	a := selectKth(v, i)
+	b := a
+	if j != i {
+		b = minOf(v[i+1:])
+	}
 	diff := b - a
 	if gamma >= 0.5 {
 		return b - diff*(1-gamma)
@@ -282,23 +304,70 @@ func percentileSorted(v []float64, p float64) float64 {
 	return a + diff*gamma
 }
 
-// median returns the NaN-skipping median of x (NaN if none), reordering a copy.
+// median returns the NaN-skipping median of x (NaN if none) without modifying x.
 func median(x []float64) float64 {
-	v := make([]float64, 0, len(x))
-	for _, e := range x {
-		if e == e {
-			v = append(v, e)
-		}
-	}
+	v := nonNaN(x)
 	if len(v) == 0 {
 		return math.NaN()
 	}
-	slices.Sort(v)
 	m := len(v) / 2
+	hi := selectKth(v, m)
 	if len(v)%2 == 1 {
-		return v[m]
+		return hi
 	}
-	return (v[m-1] + v[m]) / 2
+	return (hi + maxOf(v[:m])) / 2
+}
+
+func minOf(v []float64) float64 {
+	m := v[0]
+	for _, e := range v[1:] {
+		m = min(m, e)
+	}
+	return m
+}
+
+func maxOf(v []float64) float64 {
+	m := v[0]
+	for _, e := range v[1:] {
+		m = max(m, e)
+	}
+	return m
+}
+
+// selectKth reorders v (no NaN) so that v[k] is its k-th smallest value, smaller or
+// equal values before it and larger or equal after it, and returns v[k] (quickselect
+// with a median-of-three pivot and three-way partitioning).
+func selectKth(v []float64, k int) float64 {
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		a, b, c := v[lo], v[mid], v[hi]
+		pivot := max(min(a, b), min(max(a, b), c))
+		// Dutch national flag partition: [lo,lt) < pivot, [lt,i) == pivot, (gt,hi] > pivot.
+		lt, i, gt := lo, lo, hi
+		for i <= gt {
+			switch e := v[i]; {
+			case e < pivot:
+				v[lt], v[i] = v[i], v[lt]
+				lt++
+				i++
+			case e > pivot:
+				v[i], v[gt] = v[gt], v[i]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt - 1
+		case k > gt:
+			lo = gt + 1
+		default:
+			return v[k]
+		}
+	}
+	return v[k]
 }
 
 // mean returns the NaN-skipping mean of x (NaN if none).
@@ -321,7 +390,7 @@ type group []int32
 
 // removeOutliers returns the indices of the points of the denoised log series l that
 // survive outlier removal, the dip, connectivity and neighbour filters.
-func removeOutliers(t []int64, l []float64, r Range) []int32 {
+func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range) []int32 {
 	n := len(l)
 	vf := speedForward(t, l, nil)
 	vb := speedBackward(t, l, nil)
@@ -334,14 +403,19 @@ func removeOutliers(t []int64, l []float64, r Range) []int32 {
 		a[i] = absMax(ab[i], af[i])
 	}
 
-	interval, typical := intervals(t)
+	interval, typical := iv.interval, iv.typical
 
 	// Clipped values at the instrument's borders.
-	w18 := CenteredWindows(t, int64(clippedWindow))
-	hx := RollingMax(l, w18, vf)
-	hn := RollingMin(l, w18, af)
+	var hx, hn []float64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		w18 := CenteredWindows(t, int64(clippedWindow))
+		hx = RollingMax(l, w18, vf)
+		hn = RollingMin(l, w18, af)
+	})
 	flatW := CenteredWindows(t, durationOf(flatIntervals*typical))
 	medV := RollingMedian(v, flatW, nil)
+	wg.Wait()
 	clipped := make([]bool, n)
 	for i := range n {
 		nearUpper := l[i] > math.Max(hx[i], upperBorder)-borderSlack
@@ -429,6 +503,12 @@ func removeOutliers(t []int64, l []float64, r Range) []int32 {
 	return neighbourFilter(t, groups, interval, r)
 }
 
+// intervalEstimate is the sampling interval (seconds) at each point and its median.
+type intervalEstimate struct {
+	interval []float64
+	typical  float64
+}
+
 // durationOf converts seconds to nanoseconds.
 func durationOf(s float64) int64 { return int64(math.Round(s * 1e9)) }
 
@@ -480,8 +560,11 @@ func dipFilter(t []int64, l []float64, groups []group) []group {
 	w30 := CenteredWindows(gt, int64(dipMinWindow))
 	nmin := RollingMin(gl, w30, nil)
 	wmin := RollingMin(nmin, w30, nil)
-	b1 := RollingQuantile(nmin, CenteredWindows(gt, int64(dipShortWindow)), dipQuantile, nil)
+	var b1 []float64
+	var wg sync.WaitGroup
+	wg.Go(func() { b1 = RollingQuantile(nmin, CenteredWindows(gt, int64(dipShortWindow)), dipQuantile, nil) })
 	b2 := RollingQuantile(wmin, CenteredWindows(gt, int64(dipLongWindow)), dipQuantile, wmin)
+	wg.Wait()
 	out := groups[:0]
 	pos := 0
 	for _, g := range groups {

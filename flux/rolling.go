@@ -2,6 +2,7 @@ package flux
 
 import (
 	"math"
+	"math/bits"
 )
 
 // This file holds the moving-window primitives the cleaning and combining algorithms are
@@ -153,9 +154,9 @@ func (k *kahan) remove(v float64) {
 	}
 }
 
-// rollKahan walks the windows with pandas' add/remove scheme and calls emit with the
-// state of each window.
-func rollKahan(x []float64, ws Windows, emit func(i int, k *kahan)) {
+// rollKahan walks the windows with pandas' add/remove scheme and stores each window's
+// sum (mean = false) or mean (mean = true) in out.
+func rollKahan(x []float64, ws Windows, out []float64, mean bool) {
 	var k kahan
 	prevLo, prevHi := 0, 0
 	for i := range ws.Lo {
@@ -176,36 +177,18 @@ func rollKahan(x []float64, ws Windows, emit func(i int, k *kahan)) {
 				k.add(x[j])
 			}
 		}
-		emit(i, &k)
 		prevLo, prevHi = lo, hi
-	}
-}
-
-// RollingSum returns the NaN-skipping sum of x over each window (NaN for a window
-// without values), into out (allocated when too short).
-func RollingSum(x []float64, ws Windows, out []float64) []float64 {
-	out = grow(out, ws.Len())
-	rollKahan(x, ws, func(i int, k *kahan) {
-		switch {
-		case k.nobs == 0:
-			out[i] = math.NaN()
-		case k.sameCount >= k.nobs:
-			out[i] = k.prev * float64(k.nobs)
-		default:
-			out[i] = k.sum
-		}
-	})
-	return out
-}
-
-// RollingMean returns the NaN-skipping mean of x over each window (NaN for a window
-// without values), into out.
-func RollingMean(x []float64, ws Windows, out []float64) []float64 {
-	out = grow(out, ws.Len())
-	rollKahan(x, ws, func(i int, k *kahan) {
 		if k.nobs == 0 {
 			out[i] = math.NaN()
-			return
+			continue
+		}
+		if !mean {
+			if k.sameCount >= k.nobs {
+				out[i] = k.prev * float64(k.nobs)
+			} else {
+				out[i] = k.sum
+			}
+			continue
 		}
 		r := k.sum / float64(k.nobs)
 		switch {
@@ -217,7 +200,22 @@ func RollingMean(x []float64, ws Windows, out []float64) []float64 {
 			r = 0
 		}
 		out[i] = r
-	})
+	}
+}
+
+// RollingSum returns the NaN-skipping sum of x over each window (NaN for a window
+// without values), into out (allocated when too short).
+func RollingSum(x []float64, ws Windows, out []float64) []float64 {
+	out = grow(out, ws.Len())
+	rollKahan(x, ws, out, false)
+	return out
+}
+
+// RollingMean returns the NaN-skipping mean of x over each window (NaN for a window
+// without values), into out.
+func RollingMean(x []float64, ws Windows, out []float64) []float64 {
+	out = grow(out, ws.Len())
+	rollKahan(x, ws, out, true)
 	return out
 }
 
@@ -306,7 +304,7 @@ func rollExtreme(x []float64, ws Windows, out []float64, isMax bool) []float64 {
 // RollingMedian returns the NaN-skipping median of x over each window (the mean of the
 // two middle values for an even count), into out.
 func RollingMedian(x []float64, ws Windows, out []float64) []float64 {
-	return rollOrder(x, ws, out, func(r *rankWindow, nobs int) float64 {
+	return rollOrder(x, ws, out, func(r orderWindow, nobs int) float64 {
 		mid := nobs / 2
 		if nobs%2 == 1 {
 			return r.kth(mid)
@@ -318,7 +316,7 @@ func RollingMedian(x []float64, ws Windows, out []float64) []float64 {
 // RollingQuantile returns the NaN-skipping quantile q (0..1, linear interpolation
 // between the two nearest ranks) of x over each window, into out.
 func RollingQuantile(x []float64, ws Windows, q float64, out []float64) []float64 {
-	return rollOrder(x, ws, out, func(r *rankWindow, nobs int) float64 {
+	return rollOrder(x, ws, out, func(r orderWindow, nobs int) float64 {
 		if nobs == 1 {
 			return r.kth(0)
 		}
@@ -333,10 +331,33 @@ func RollingQuantile(x []float64, ws Windows, q float64, out []float64) []float6
 	})
 }
 
-func rollOrder(x []float64, ws Windows, out []float64, stat func(r *rankWindow, nobs int) float64) []float64 {
+// smallWindow is the largest window (in points) for which order statistics keep the
+// window's values in a plain sorted slice.
+const smallWindow = 96
+
+// orderWindow is a multiset of the values in the current window supporting k-th
+// smallest queries.
+type orderWindow interface {
+	clear()
+	add(i int)
+	remove(i int)
+	kth(k int) float64
+	len() int
+}
+
+func rollOrder(x []float64, ws Windows, out []float64, stat func(r orderWindow, nobs int) float64) []float64 {
 	n := ws.Len()
 	out = grow(out, n)
-	r := newRankWindow(x)
+	widest := 0
+	for i := range n {
+		widest = max(widest, int(ws.Hi[i]-ws.Lo[i]))
+	}
+	var r orderWindow
+	if widest <= smallWindow {
+		r = &sortedWindow{x: x, v: make([]float64, 0, widest)}
+	} else {
+		r = newRankWindow(x)
+	}
 	prevLo, prevHi := 0, 0
 	for i := range n {
 		lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
@@ -350,64 +371,112 @@ func rollOrder(x []float64, ws Windows, out []float64, stat func(r *rankWindow, 
 		for j := prevHi; j < hi; j++ {
 			r.add(j)
 		}
-		if r.count == 0 {
+		if c := r.len(); c == 0 {
 			out[i] = math.NaN()
 		} else {
-			out[i] = stat(r, r.count)
+			out[i] = stat(r, c)
 		}
 		prevLo, prevHi = lo, hi
 	}
 	return out
 }
 
-// rankWindow is an order-statistics multiset over the values of a fixed array: each
-// non-NaN value gets its rank in the sorted array once, and a Fenwick tree over ranks
-// counts which are in the window, so adding, removing and finding the k-th smallest
-// value all take O(log n).
+// sortedWindow keeps a small window's non-NaN values sorted.
+type sortedWindow struct {
+	x []float64
+	v []float64
+}
+
+func (w *sortedWindow) clear()   { w.v = w.v[:0] }
+func (w *sortedWindow) len() int { return len(w.v) }
+
+func (w *sortedWindow) add(i int) {
+	x := w.x[i]
+	if x != x {
+		return
+	}
+	p := len(w.v)
+	w.v = append(w.v, x)
+	for p > 0 && w.v[p-1] > x {
+		w.v[p] = w.v[p-1]
+		p--
+	}
+	w.v[p] = x
+}
+
+func (w *sortedWindow) remove(i int) {
+	x := w.x[i]
+	if x != x {
+		return
+	}
+	for p, e := range w.v {
+		if e == x {
+			copy(w.v[p:], w.v[p+1:])
+			w.v = w.v[:len(w.v)-1]
+			return
+		}
+	}
+}
+
+func (w *sortedWindow) kth(k int) float64 { return w.v[k] }
+
+// rankWindow is an order-statistics multiset over the values of a fixed array. Each
+// non-NaN value gets its rank in the sorted array once; the window is a count per rank
+// plus a bitmap of the occupied ranks, and a cursor remembers where the last k-th
+// smallest value was. A sliding window moves the wanted rank only a little per step, so
+// the cursor walks a few occupied ranks (skipping 64 empty ones per word) per query.
 type rankWindow struct {
-	x      []float64
-	rank   []int32 // rank of x[i] in sorted order, −1 for NaN
-	sorted []float64
-	tree   []int32 // 1-based Fenwick tree over ranks
-	count  int
-	top    int // highest power of two <= len(sorted)
+	rank   []int32   // rank of x[i], −1 for NaN
+	sorted []float64 // value of each rank
+	count  []int32   // window values per rank
+	bits   []uint64  // occupied ranks
+	n      int       // values in the window
+	cur    int       // cursor rank
+	below  int       // window values with rank < cur
 }
 
 func newRankWindow(x []float64) *rankWindow {
 	order := sortedOrder(x)
-	r := &rankWindow{
-		x:      x,
-		rank:   make([]int32, len(x)),
-		sorted: make([]float64, len(order)),
-		tree:   make([]int32, len(order)+1),
+	rank := make([]int32, len(x))
+	for i := range rank {
+		rank[i] = -1
 	}
-	for i := range r.rank {
-		r.rank[i] = -1
-	}
+	sorted := make([]float64, len(order))
 	for k, idx := range order {
-		r.rank[idx] = int32(k)
-		r.sorted[k] = x[idx]
+		rank[idx] = int32(k)
+		sorted[k] = x[idx]
 	}
-	r.top = 1
-	for r.top*2 <= len(order) {
-		r.top *= 2
+	return newRankWindowOf(rank, sorted)
+}
+
+// newRankWindowOf builds the multiset from precomputed ranks into sorted.
+func newRankWindowOf(rank []int32, sorted []float64) *rankWindow {
+	return &rankWindow{
+		rank:   rank,
+		sorted: sorted,
+		count:  make([]int32, len(sorted)),
+		bits:   make([]uint64, (len(sorted)+63)/64),
 	}
-	return r
 }
 
 func (r *rankWindow) clear() {
-	clear(r.tree)
-	r.count = 0
+	clear(r.count)
+	clear(r.bits)
+	r.n, r.cur, r.below = 0, 0, 0
 }
+
+func (r *rankWindow) len() int { return r.n }
 
 func (r *rankWindow) add(i int) {
 	k := r.rank[i]
 	if k < 0 {
 		return
 	}
-	r.count++
-	for p := int(k) + 1; p < len(r.tree); p += p & -p {
-		r.tree[p]++
+	r.n++
+	r.count[k]++
+	r.bits[k>>6] |= 1 << (k & 63)
+	if int(k) < r.cur {
+		r.below++
 	}
 }
 
@@ -416,23 +485,51 @@ func (r *rankWindow) remove(i int) {
 	if k < 0 {
 		return
 	}
-	r.count--
-	for p := int(k) + 1; p < len(r.tree); p += p & -p {
-		r.tree[p]--
+	r.n--
+	r.count[k]--
+	if r.count[k] == 0 {
+		r.bits[k>>6] &^= 1 << (k & 63)
+	}
+	if int(k) < r.cur {
+		r.below--
 	}
 }
 
-// kth returns the k-th smallest value (0-based) in the window.
+// kth returns the k-th smallest value (0-based, k < len) in the window.
 func (r *rankWindow) kth(k int) float64 {
-	pos := 0
-	rem := int32(k + 1)
-	for step := r.top; step > 0; step >>= 1 {
-		if p := pos + step; p < len(r.tree) && r.tree[p] < rem {
-			pos = p
-			rem -= r.tree[p]
-		}
+	for r.below > k {
+		r.cur = r.prevSet(r.cur - 1)
+		r.below -= int(r.count[r.cur])
 	}
-	return r.sorted[pos]
+	for r.below+int(r.count[r.cur]) <= k {
+		r.below += int(r.count[r.cur])
+		r.cur = r.nextSet(r.cur + 1)
+	}
+	return r.sorted[r.cur]
+}
+
+// nextSet returns the first occupied rank >= from.
+func (r *rankWindow) nextSet(from int) int {
+	w := from >> 6
+	word := r.bits[w] >> (from & 63)
+	if word != 0 {
+		return from + bits.TrailingZeros64(word)
+	}
+	for w++; r.bits[w] == 0; w++ {
+	}
+	return w<<6 + bits.TrailingZeros64(r.bits[w])
+}
+
+// prevSet returns the last occupied rank <= from.
+func (r *rankWindow) prevSet(from int) int {
+	w := from >> 6
+	word := r.bits[w] << (63 - from&63)
+	if word != 0 {
+		return from - bits.LeadingZeros64(word)
+	}
+	for w--; r.bits[w] == 0; w-- {
+	}
+	return w<<6 + 63 - bits.LeadingZeros64(r.bits[w])
 }
 
 // sortedOrder returns the indices of the non-NaN values of x in ascending value order
@@ -450,29 +547,21 @@ func sortedOrder(x []float64) []int32 {
 		if v != v {
 			continue
 		}
-		if v == 0 {
-			v = 0 // −0 and +0 are equal
-		}
-		b := math.Float64bits(v)
-		if b>>63 != 0 {
-			b = ^b
-		} else {
-			b |= 1 << 63
-		}
-		keys = append(keys, b)
+		keys = append(keys, sortKey(v))
 		idx = append(idx, int32(i))
 	}
 	keys2 := make([]uint64, n)
 	idx2 := make([]int32, n)
-	var counts [1 << 16]int32
-	for shift := uint(0); shift < 64; shift += 16 {
-		// Skip a pass whose digit is the same everywhere.
+	const bits = 11
+	const mask = 1<<bits - 1
+	var counts [1 << bits]int32
+	for shift := uint(0); shift < 64; shift += bits {
 		clear(counts[:])
 		for _, k := range keys {
-			counts[(k>>shift)&0xffff]++
+			counts[(k>>shift)&mask]++
 		}
-		if n > 0 && int(counts[(keys[0]>>shift)&0xffff]) == n {
-			continue
+		if n == 0 || int(counts[(keys[0]>>shift)&mask]) == n {
+			continue // the same digit everywhere: nothing to reorder
 		}
 		var sum int32
 		for d := range counts {
@@ -481,7 +570,7 @@ func sortedOrder(x []float64) []int32 {
 			sum += c
 		}
 		for j, k := range keys {
-			d := (k >> shift) & 0xffff
+			d := (k >> shift) & mask
 			p := counts[d]
 			counts[d]++
 			keys2[p] = k
@@ -491,6 +580,18 @@ func sortedOrder(x []float64) []int32 {
 		idx, idx2 = idx2, idx
 	}
 	return idx
+}
+
+// sortKey maps a non-NaN float64 to a uint64 with the same order (−0 equals +0).
+func sortKey(v float64) uint64 {
+	if v == 0 {
+		v = 0
+	}
+	b := math.Float64bits(v)
+	if b>>63 != 0 {
+		return ^b
+	}
+	return b | 1<<63
 }
 
 // grow returns out resized to n, reallocated if its capacity is too small.
