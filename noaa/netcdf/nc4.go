@@ -72,7 +72,7 @@ func (f *File) buildNC4(root rootRef) error {
 		if path == "" {
 			f.attrs = gattrs
 		} else {
-			f.groups = append(f.groups, group{name: path, attrs: gattrs})
+			f.groups = append(f.groups, group{name: strings.TrimSuffix(path, "/"), attrs: gattrs})
 		}
 		for _, l := range o.links {
 			if l.soft || l.addr == undefAddr {
