@@ -1,10 +1,12 @@
 package noaa
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/heliotime/heliotime/flux"
 	"github.com/heliotime/heliotime/noaa/netcdf"
@@ -112,38 +114,50 @@ func decodeNetCDF(name string, r io.ReaderAt, size int64, opts DecodeOptions) (*
 	if err != nil {
 		return nil, fmt.Errorf("variable time: %w", err)
 	}
-	secs, err := tv.Float64s()
-	if err != nil {
-		return nil, fmt.Errorf("read time: %w", err)
-	}
 	timeFill, hasTimeFill := netcdf.AttrFloat64(tv.Attrs, "_FillValue")
 
-	var fluxes [2][]float32
-	var flags [2][]uint16
-	var ranges [2]validRange
+	// The variables are independent: read (inflate) them in parallel.
+	var (
+		secs   []float64
+		fluxes [2][]float32
+		flags  [2][]uint16
+		ranges [2]validRange
+		errs   [5]error
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() {
+		if secs, errs[0] = tv.Float64s(); errs[0] != nil {
+			errs[0] = fmt.Errorf("read time: %w", errs[0])
+		}
+	})
 	for b := range 2 {
 		v := f.Var(lay.flux[b])
-		if fluxes[b], err = v.Float32s(); err != nil {
-			return nil, fmt.Errorf("read %s: %w", v.Name, err)
-		}
-		if len(fluxes[b]) != len(secs) {
-			return nil, fmt.Errorf("%s has %d values, time has %d", v.Name, len(fluxes[b]), len(secs))
-		}
 		ranges[b] = fluxRange(v)
-		if lay.flags[b] == "" {
-			continue
+		wg.Go(func() {
+			if fluxes[b], errs[1+b] = v.Float32s(); errs[1+b] != nil {
+				errs[1+b] = fmt.Errorf("read %s: %w", v.Name, errs[1+b])
+			}
+		})
+		// Rewritten copies may keep only time and fluxes; like the original, apply no
+		// flag rule then (fill and valid range still apply).
+		if fv := f.Var(lay.flags[b]); lay.flags[b] != "" && fv != nil {
+			wg.Go(func() {
+				if flags[b], errs[3+b] = readFlags(fv); errs[3+b] != nil {
+					errs[3+b] = fmt.Errorf("read %s: %w", fv.Name, errs[3+b])
+				}
+			})
 		}
-		fv := f.Var(lay.flags[b])
-		if fv == nil {
-			// Rewritten copies may keep only time and fluxes; like the original,
-			// apply no flag rule then (fill and valid range still apply).
-			continue
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
+	}
+	for b := range 2 {
+		if len(fluxes[b]) != len(secs) {
+			return nil, fmt.Errorf("%s has %d values, time has %d", lay.flux[b], len(fluxes[b]), len(secs))
 		}
-		if flags[b], err = readFlags(fv); err != nil {
-			return nil, fmt.Errorf("read %s: %w", fv.Name, err)
-		}
-		if len(flags[b]) != len(secs) {
-			return nil, fmt.Errorf("%s has %d values, time has %d", fv.Name, len(flags[b]), len(secs))
+		if flags[b] != nil && len(flags[b]) != len(secs) {
+			return nil, fmt.Errorf("%s has %d values, time has %d", lay.flags[b], len(flags[b]), len(secs))
 		}
 	}
 
