@@ -81,10 +81,9 @@ func (c *Cluster) SocketPath() string { return filepath.Join(c.Dir, socketName) 
 
 // URL returns the connection URL of database name on the cluster's socket.
 func (c *Cluster) URL(name string) string {
-	q := url.Values{}
-	q.Set("host", c.Dir)
-	q.Set("user", Superuser)
-	return (&url.URL{Scheme: "postgres", Path: "/" + name, RawQuery: q.Encode()}).String()
+	// Slashes may stay unescaped in a query; the URL is then readable and psql takes it.
+	host := strings.ReplaceAll(url.QueryEscape(c.Dir), "%2F", "/")
+	return "postgres:///" + url.PathEscape(name) + "?host=" + host + "&user=" + Superuser
 }
 
 func (c *Cluster) logger() *slog.Logger {

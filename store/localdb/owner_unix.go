@@ -91,11 +91,11 @@ func (o osUser) reachable(dir string) error {
 	}
 	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
 		fi, err := os.Stat(p)
-		if err != nil {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("stat %s: %w", p, err)
 		}
-		st, ok := fi.Sys().(*syscall.Stat_t)
-		if ok {
+		// Missing folders are created mode 0755 by prepareDir.
+		if st, ok := sysStat(fi); ok {
 			var bit fs.FileMode = 0o001
 			switch {
 			case st.Uid == o.uid:
@@ -156,4 +156,12 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+func sysStat(fi fs.FileInfo) (*syscall.Stat_t, bool) {
+	if fi == nil {
+		return nil, false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return st, ok
 }
