@@ -345,7 +345,7 @@ type coverageBody struct {
 
 type sourceCoverage struct {
 	Source        string            `json:"source"`
-	RawCadence    string            `json:"raw_cadence"`
+	RawCadence    float64           `json:"raw_cadence_seconds"`
 	ImportRunning bool              `json:"import_running"`
 	LastImport    *string           `json:"last_import"`
 	Channels      []channelCoverage `json:"channels"`
@@ -382,7 +382,7 @@ func (s *Server) handleCoverage(w http.ResponseWriter, r *http.Request) {
 			s.dbFailure(w, r, err)
 			return
 		}
-		sc := sourceCoverage{Source: src.String(), RawCadence: src.RawCadence().String(),
+		sc := sourceCoverage{Source: src.String(), RawCadence: src.RawCadence().Seconds(),
 			ImportRunning: running, Channels: []channelCoverage{}}
 		if t, ok := last[src]; ok {
 			sc.LastImport = new(formatTime(t))

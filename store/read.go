@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/heliotime/heliotime/flux"
@@ -47,9 +46,16 @@ func Interval(start, end time.Time, points int) time.Duration {
 	if points < 1 {
 		points = 1
 	}
-	span := end.Sub(start) // saturates at ±292 years, far beyond any stored record
-	us := float64(span) / float64(time.Microsecond) / float64(points)
-	return time.Duration(math.RoundToEven(us)) * time.Microsecond
+	span := end.UnixMicro() - start.UnixMicro() // µs: exact over years 1 to 9999
+	n := int64(points)
+	q, r := span/n, span%n
+	if r < 0 {
+		q, r = q-1, r+n
+	}
+	if 2*r > n || 2*r == n && q%2 != 0 {
+		q++
+	}
+	return time.Duration(q) * time.Microsecond
 }
 
 // ChooseTable picks the table a source is read from for an output interval: the raw table,
