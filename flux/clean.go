@@ -557,13 +557,33 @@ func dipFilter(t []int64, l []float64, groups []group) []group {
 			gl = append(gl, l[i])
 		}
 	}
-	w30 := CenteredWindows(gt, int64(dipMinWindow))
-	nmin := RollingMin(gl, w30, nil)
-	wmin := RollingMin(nmin, w30, nil)
-	var b1 []float64
+	// N and Wm hold values of G: rank G once (meanwhile) and look their ranks up.
+	var rankG []int32
+	var sortedG []float64
 	var wg sync.WaitGroup
-	wg.Go(func() { b1 = RollingQuantile(nmin, CenteredWindows(gt, int64(dipShortWindow)), dipQuantile, nil) })
-	b2 := RollingQuantile(wmin, CenteredWindows(gt, int64(dipLongWindow)), dipQuantile, wmin)
+	wg.Go(func() { rankG, sortedG = ranksOf(gl) })
+	w30 := CenteredWindows(gt, int64(dipMinWindow))
+	argN := rollExtremeIndex(gl, w30, nil, false)
+	argW := make([]int32, len(argN))
+	nmin := make([]float64, len(argN))
+	for i, j := range argN {
+		nmin[i] = gl[j]
+	}
+	for i, j := range rollExtremeIndex(nmin, w30, nil, false) {
+		argW[i] = argN[j]
+	}
+	wg.Wait()
+	rankN := make([]int32, len(argN))
+	rankW := make([]int32, len(argN))
+	for i := range argN {
+		rankN[i] = rankG[argN[i]]
+		rankW[i] = rankG[argW[i]]
+	}
+	var b1 []float64
+	wg.Go(func() {
+		b1 = rollingQuantileRanked(rankN, sortedG, CenteredWindows(gt, int64(dipShortWindow)), dipQuantile, nil)
+	})
+	b2 := rollingQuantileRanked(rankW, sortedG, CenteredWindows(gt, int64(dipLongWindow)), dipQuantile, nmin)
 	wg.Wait()
 	out := groups[:0]
 	pos := 0
@@ -597,22 +617,24 @@ func dipFilter(t []int64, l []float64, groups []group) []group {
 // neighbourFilter keeps the points of the concatenated groups that have at least 2 % of
 // the expected number of neighbours within the window.
 func neighbourFilter(t []int64, groups []group, interval []float64, r Range) []int32 {
-	var idx []int32
+	total := 0
+	for _, g := range groups {
+		total += len(g)
+	}
+	idx := make([]int32, 0, total)
 	for _, g := range groups {
 		idx = append(idx, g...)
 	}
 	w := min(int64(neighbourWindow), r.End-r.Start)
 	gt := make([]int64, len(idx))
-	ones := make([]float64, len(idx))
 	for k, i := range idx {
 		gt[k] = t[i]
-		ones[k] = 1
 	}
-	cnt := RollingCount(ones, CenteredWindows(gt, w), nil)
+	win := CenteredWindows(gt, w) // no NaN here: the count is the window's length
 	out := idx[:0]
 	ws := seconds(w)
 	for k, i := range idx {
-		if cnt[k] >= neighbourShare*ws/interval[i] {
+		if float64(win.Hi[k]-win.Lo[k]) >= neighbourShare*ws/interval[i] {
 			out = append(out, i)
 		}
 	}

@@ -45,8 +45,17 @@ type connectivity struct {
 // newest points within 9 h of the newest.
 func (c *connectivity) limit(s refSample, g group) refSample {
 	if g != nil {
-		gs := refSample{t: make([]int64, len(g)), v: make([]float64, len(g))}
-		for k, i := range g {
+		// Only the k newest points of the group can stay in the sample.
+		pts := g
+		if len(pts) > c.k {
+			if c.forward {
+				pts = pts[len(pts)-c.k:]
+			} else {
+				pts = pts[:c.k]
+			}
+		}
+		gs := refSample{t: make([]int64, len(pts)), v: make([]float64, len(pts))}
+		for k, i := range pts {
 			gs.t[k] = c.t[i]
 			gs.v[k] = c.l[i]
 		}

@@ -1,8 +1,10 @@
 package flux
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // This file holds the moving-window primitives the cleaning and combining algorithms are
@@ -259,8 +261,26 @@ func RollingMin(x []float64, ws Windows, out []float64) []float64 {
 // rollExtreme keeps a monotonic deque of indices whose values decrease (max) or
 // increase (min) from front to back; NaN values never enter it.
 func rollExtreme(x []float64, ws Windows, out []float64, isMax bool) []float64 {
+	out = grow(out, ws.Len())
+	idx := rollExtremeIndex(x, ws, nil, isMax)
+	for i, j := range idx {
+		if j < 0 {
+			out[i] = math.NaN()
+		} else {
+			out[i] = x[j]
+		}
+	}
+	return out
+}
+
+// rollExtremeIndex returns, per window, the index of the (first) largest (isMax) or
+// smallest value, −1 for a window without values.
+func rollExtremeIndex(x []float64, ws Windows, out []int32, isMax bool) []int32 {
 	n := ws.Len()
-	out = grow(out, n)
+	if cap(out) < n {
+		out = make([]int32, n)
+	}
+	out = out[:n]
 	q := make([]int32, 0, 64)
 	head := 0
 	next := 0
@@ -275,11 +295,11 @@ func rollExtreme(x []float64, ws Windows, out []float64, isMax bool) []float64 {
 				continue
 			}
 			if isMax {
-				for len(q) > head && x[q[len(q)-1]] <= v {
+				for len(q) > head && x[q[len(q)-1]] < v {
 					q = q[:len(q)-1]
 				}
 			} else {
-				for len(q) > head && x[q[len(q)-1]] >= v {
+				for len(q) > head && x[q[len(q)-1]] > v {
 					q = q[:len(q)-1]
 				}
 			}
@@ -289,9 +309,9 @@ func rollExtreme(x []float64, ws Windows, out []float64, isMax bool) []float64 {
 			head++
 		}
 		if head == len(q) {
-			out[i] = math.NaN()
+			out[i] = -1
 		} else {
-			out[i] = x[q[head]]
+			out[i] = q[head]
 		}
 		if head > 4096 && head*2 > len(q) {
 			q = append(q[:0], q[head:]...)
@@ -316,19 +336,13 @@ func RollingMedian(x []float64, ws Windows, out []float64) []float64 {
 // RollingQuantile returns the NaN-skipping quantile q (0..1, linear interpolation
 // between the two nearest ranks) of x over each window, into out.
 func RollingQuantile(x []float64, ws Windows, q float64, out []float64) []float64 {
-	return rollOrder(x, ws, out, func(r orderWindow, nobs int) float64 {
-		if nobs == 1 {
-			return r.kth(0)
-		}
-		h := q * float64(nobs-1)
-		idx := int(h)
-		lowV := r.kth(idx)
-		if float64(idx) == h || idx+1 >= nobs {
-			return lowV
-		}
-		highV := r.kth(idx + 1)
-		return lowV + (highV-lowV)*(h-float64(idx))
-	})
+	return rollOrder(x, ws, out, quantileStat(q))
+}
+
+// rollingQuantileRanked is RollingQuantile over values given by their ranks into
+// sorted (−1 for NaN), for callers that rank several arrays of the same values at once.
+func rollingQuantileRanked(rank []int32, sorted []float64, ws Windows, q float64, out []float64) []float64 {
+	return rollOrderOf(newRankWindowOf(rank, sorted), ws, out, quantileStat(q))
 }
 
 // smallWindow is the largest window (in points) for which order statistics keep the
@@ -346,10 +360,8 @@ type orderWindow interface {
 }
 
 func rollOrder(x []float64, ws Windows, out []float64, stat func(r orderWindow, nobs int) float64) []float64 {
-	n := ws.Len()
-	out = grow(out, n)
 	widest := 0
-	for i := range n {
+	for i := range ws.Len() {
 		widest = max(widest, int(ws.Hi[i]-ws.Lo[i]))
 	}
 	var r orderWindow
@@ -358,6 +370,29 @@ func rollOrder(x []float64, ws Windows, out []float64, stat func(r orderWindow, 
 	} else {
 		r = newRankWindow(x)
 	}
+	return rollOrderOf(r, ws, out, stat)
+}
+
+// quantileStat is pandas' linear rolling quantile over a window of nobs > 0 values.
+func quantileStat(q float64) func(r orderWindow, nobs int) float64 {
+	return func(r orderWindow, nobs int) float64 {
+		if nobs == 1 {
+			return r.kth(0)
+		}
+		h := q * float64(nobs-1)
+		idx := int(h)
+		lowV := r.kth(idx)
+		if float64(idx) == h || idx+1 >= nobs {
+			return lowV
+		}
+		highV := r.kth(idx + 1)
+		return lowV + (highV-lowV)*(h-float64(idx))
+	}
+}
+
+func rollOrderOf(r orderWindow, ws Windows, out []float64, stat func(r orderWindow, nobs int) float64) []float64 {
+	n := ws.Len()
+	out = grow(out, n)
 	prevLo, prevHi := 0, 0
 	for i := range n {
 		lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
@@ -436,17 +471,75 @@ type rankWindow struct {
 }
 
 func newRankWindow(x []float64) *rankWindow {
+	return newRankWindowOf(ranksOf(x))
+}
+
+// ranksOf returns the rank of each value of x among its distinct non-NaN values (−1 for
+// NaN) and the distinct values in ascending order.
+func ranksOf(x []float64) ([]int32, []float64) {
+	if rank, sorted, ok := ranksFewDistinct(x, 1024); ok {
+		return rank, sorted
+	}
 	order := sortedOrder(x)
 	rank := make([]int32, len(x))
 	for i := range rank {
 		rank[i] = -1
 	}
-	sorted := make([]float64, len(order))
-	for k, idx := range order {
-		rank[idx] = int32(k)
-		sorted[k] = x[idx]
+	sorted := make([]float64, 0, len(order))
+	for _, idx := range order {
+		v := x[idx]
+		if len(sorted) == 0 || sorted[len(sorted)-1] != v {
+			sorted = append(sorted, v)
+		}
+		rank[idx] = int32(len(sorted) - 1)
 	}
-	return newRankWindowOf(rank, sorted)
+	return rank, sorted
+}
+
+// ranksFewDistinct is ranksOf for arrays with at most limit distinct values (such as
+// sampling intervals); ok is false when there are more.
+func ranksFewDistinct(x []float64, limit int) (rank []int32, sorted []float64, ok bool) {
+	ids := make(map[float64]int32)
+	rank = make([]int32, len(x))
+	last, lastID := math.NaN(), int32(-1)
+	for i, v := range x {
+		switch {
+		case v != v:
+			rank[i] = -1
+			continue
+		case v == last:
+			rank[i] = lastID
+			continue
+		}
+		id, seen := ids[v]
+		if !seen {
+			if len(ids) == limit {
+				return nil, nil, false
+			}
+			id = int32(len(ids))
+			ids[v] = id
+			sorted = append(sorted, v)
+		}
+		rank[i], last, lastID = id, v, id
+	}
+	// Renumber the ids in value order.
+	byValue := make([]int32, len(sorted))
+	for i := range byValue {
+		byValue[i] = int32(i)
+	}
+	slices.SortFunc(byValue, func(a, b int32) int { return cmp.Compare(sorted[a], sorted[b]) })
+	remap := make([]int32, len(sorted))
+	values := make([]float64, len(sorted))
+	for k, id := range byValue {
+		remap[id] = int32(k)
+		values[k] = sorted[id]
+	}
+	for i, id := range rank {
+		if id >= 0 {
+			rank[i] = remap[id]
+		}
+	}
+	return rank, values, true
 }
 
 // newRankWindowOf builds the multiset from precomputed ranks into sorted.
