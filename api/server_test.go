@@ -462,3 +462,32 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Error("server still accepts connections after shutdown")
 	}
 }
+
+func TestExport(t *testing.T) {
+	db := contractDB(t)
+	ctx := context.Background()
+	end := mustTime("2024-06-20T00:00:30Z")
+	cases := []struct {
+		name   string
+		req    store.ReadRequest
+		format ExportFormat
+		want   string
+	}{
+		{"csv", store.ReadRequest{Channel: defaultChannel, End: end, Points: 1000}, ExportCSV,
+			"time,flux\n2024-06-20T00:00:00Z,1.23e-06\n2024-06-20T00:00:10Z,1.24e-06\n2024-06-20T00:00:20.0005Z,1.25e-06\n"},
+		{"csv minmax", store.ReadRequest{Channel: defaultChannel, Start: mustTime("2024-06-20T00:00:00Z"), End: end, Points: 2, MinMax: true}, ExportCSV,
+			"time,flux_min,flux_max\n2024-06-20T00:00:00Z,1.23e-06,1.24e-06\n2024-06-20T00:00:15Z,1.25e-06,1.25e-06\n"},
+		{"json", store.ReadRequest{Channel: defaultChannel, End: end, Points: 1000}, ExportJSON,
+			"[\n{\"time\":\"2024-06-20T00:00:00Z\",\"flux\":1.23e-06},\n{\"time\":\"2024-06-20T00:00:10Z\",\"flux\":1.24e-06},\n{\"time\":\"2024-06-20T00:00:20.0005Z\",\"flux\":1.25e-06}\n]\n"},
+		{"no data", store.ReadRequest{Channel: flux.Channel{Satellite: 5}, End: end, Points: 10}, ExportJSON, "[]\n"},
+	}
+	for _, c := range cases {
+		var out bytes.Buffer
+		if _, err := Export(ctx, db, c.req, c.format, &out); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if out.String() != c.want {
+			t.Errorf("%s:\n%s\nwant\n%s", c.name, out.String(), c.want)
+		}
+	}
+}
