@@ -179,7 +179,7 @@ func (c *cdlParser) values() ([]cdlTok, error) {
 		if t.text == ";" && t.kind == 'p' {
 			return out, nil
 		}
-		if t.kind == 'p' && t.text == "," {
+		if t.kind == 'p' && (t.text == "," || t.text == "{" || t.text == "}") {
 			continue
 		}
 		out = append(out, t)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sort"
 )
 
 // Message types used here.
@@ -114,9 +115,6 @@ func (h *h5file) loadObject(addr uint64, r *rootRef) (*object, error) {
 				return nil, fmt.Errorf("link message at 0x%x: %w", m.at, err)
 			}
 			o.group = true
-			if l.corder < 0 {
-				l.corder = len(o.links)
-			}
 			o.links = append(o.links, l)
 			h.feat.hit("compact link")
 		case msgLinkInfo:
@@ -152,7 +150,19 @@ func (h *h5file) loadObject(addr uint64, r *rootRef) (*object, error) {
 		o.links = ls
 	}
 	sortByCreation(o.attrs, func(a h5attr) int { return a.corder })
-	sortByCreation(o.links, func(l link) int { return l.corder })
+	// Links come in creation order when the group tracks it, else in name
+	// order, as the netCDF library lists them.
+	tracked := true
+	for _, l := range o.links {
+		if l.corder < 0 {
+			tracked = false
+		}
+	}
+	if tracked {
+		sortByCreation(o.links, func(l link) int { return l.corder })
+	} else {
+		sort.SliceStable(o.links, func(i, j int) bool { return o.links[i].name < o.links[j].name })
+	}
 	return o, nil
 }
 
@@ -209,9 +219,6 @@ func (h *h5file) denseLinks(heapAddr, btree uint64) ([]link, error) {
 		l, err := h.parseLink(b)
 		if err != nil {
 			return fmt.Errorf("dense link: %w", err)
-		}
-		if l.corder < 0 {
-			l.corder = len(out)
 		}
 		out = append(out, l)
 		if len(out) > maxObjects {

@@ -372,10 +372,11 @@ func (f *File) assembleNC4(objs []*ncObj) error {
 				// A plain HDF5 dataset: invent a dimension per length, as
 				// netCDF-C does for files without dimension scales.
 				n := int64(o.ds.space.dims[i])
-				key := fmt.Sprintf("%s\x00%d", o.group, n)
+				unl := i < len(o.ds.space.max) && o.ds.space.max[i] == undefAddr
+				key := fmt.Sprintf("%s\x00%d\x00%v", o.group, n, unl)
 				dr := phony[key]
 				if dr == nil {
-					dr = &dimRef{group: o.group, name: fmt.Sprintf("phony_dim_%d", len(phony)), len: n, id: -1}
+					dr = &dimRef{group: o.group, name: fmt.Sprintf("phony_dim_%d", len(phony)), len: n, id: -1, unlim: unl}
 					phony[key] = dr
 					dims = append(dims, dr)
 					f.feat.hit("phony dimension")
