@@ -51,12 +51,18 @@ const (
 	rollupCompressedRow = 8.4
 )
 
+// MaxChunkInterval caps chunk intervals: the formula gives the coarse rollups centuries
+// (31,340 years for 5 d buckets at 28 GB), beyond time.Duration; a century already
+// holds the whole GOES record in one chunk, so the cap changes nothing in practice.
+const MaxChunkInterval = 100 * 365 * 24 * time.Hour
+
 // ChunkIntervals returns the chunk_time_interval of every raw and rollup table for a
 // database with memoryGB of memory: the active chunks should fill a quarter of memory,
 // shared by one uncompressed chunk per raw table (2, 26x), per rollup (10, 15x) and 20
 // compressed chunks; a compressed chunk should hold at least a million rows and an
 // uncompressed one at most 0.5 GB. rows = bytes / compressed row size, times the
-// table's cadence (1 s archive raw, 60 s live raw, the bucket for rollups).
+// table's cadence (1 s archive raw, 60 s live raw, the bucket for rollups), at most
+// MaxChunkInterval.
 func ChunkIntervals(memoryGB float64) map[string]time.Duration {
 	if memoryGB <= 0 {
 		memoryGB = DefaultMemoryGB
@@ -66,13 +72,19 @@ func ChunkIntervals(memoryGB float64) map[string]time.Duration {
 	bytes = math.Min(bytes, 0.5e9/26)
 	rawRows := math.Floor(bytes / rawCompressedRow)
 	rollupRows := math.Floor(bytes / rollupCompressedRow)
+	interval := func(rows float64, cadence time.Duration) time.Duration {
+		if rows*cadence.Seconds() >= MaxChunkInterval.Seconds() {
+			return MaxChunkInterval
+		}
+		return time.Duration(rows) * cadence
+	}
 	out := map[string]time.Duration{
-		RawTable(flux.SourceArchive): time.Duration(rawRows) * time.Second,
-		RawTable(flux.SourceLive):    time.Duration(rawRows) * time.Minute,
+		RawTable(flux.SourceArchive): interval(rawRows, time.Second),
+		RawTable(flux.SourceLive):    interval(rawRows, time.Minute),
 	}
 	for _, src := range []flux.Source{flux.SourceArchive, flux.SourceLive} {
 		for _, l := range Levels(src) {
-			out[RollupTable(src, l)] = time.Duration(rollupRows) * l.Bucket
+			out[RollupTable(src, l)] = interval(rollupRows, l.Bucket)
 		}
 	}
 	return out
@@ -151,9 +163,9 @@ func (db *DB) convertToHypertables(ctx context.Context, memoryGB float64) error 
 			sql  string
 			args []any
 		}{
-			{"create hypertable", `SELECT create_hypertable($1::regclass, 'time', chunk_time_interval => $2::interval, migrate_data => true, if_not_exists => true)`, []any{table, interval}},
+			{"create hypertable", `SELECT create_hypertable($1::regclass, 'time', chunk_time_interval => $2::interval, migrate_data => true, if_not_exists => true)`, []any{table, pgInterval(interval)}},
 			{"set compression", `ALTER TABLE ` + pgx.Identifier{table}.Sanitize() + ` SET (timescaledb.compress, timescaledb.compress_segmentby = 'satellite, band, is_clean', timescaledb.compress_orderby = 'time')`, nil},
-			{"add compression policy", `SELECT add_compression_policy($1::regclass, $2::interval, if_not_exists => true)`, []any{table, CompressionAge}},
+			{"add compression policy", `SELECT add_compression_policy($1::regclass, $2::interval, if_not_exists => true)`, []any{table, pgInterval(CompressionAge)}},
 		}
 		for _, s := range steps {
 			if _, err := db.pool.Exec(ctx, s.sql, s.args...); err != nil {
@@ -163,3 +175,6 @@ func (db *DB) convertToHypertables(ctx context.Context, memoryGB float64) error 
 	}
 	return nil
 }
+
+// pgInterval writes d as PostgreSQL interval text.
+func pgInterval(d time.Duration) string { return fmt.Sprintf("%d seconds", int64(d/time.Second)) }
