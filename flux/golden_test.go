@@ -138,7 +138,7 @@ func compare(candidates []int64, got, want flux.Series) parity {
 		case inG && inW:
 			p.agree++
 			p.common++
-			d := math.Abs(math.Log10(float64(g)) - math.Log10(float64(w)))
+			d := logDiff(g, w)
 			if d > p.maxDiff || d != d {
 				p.maxDiff, p.worstAt = d, t
 			}
@@ -151,6 +151,20 @@ func compare(candidates []int64, got, want flux.Series) parity {
 		}
 	}
 	return p
+}
+
+// logDiff is |log10 g − log10 w|, on magnitudes for the invalid raw values (zero or
+// negative) that raw combinations carry: 0 for equal values, +Inf for a sign mismatch.
+func logDiff(g, w float32) float64 {
+	switch {
+	case g == w:
+		return 0
+	case g < 0 && w < 0:
+		g, w = -g, -w
+	case !(g > 0 && w > 0):
+		return math.Inf(1)
+	}
+	return math.Abs(math.Log10(float64(g)) - math.Log10(float64(w)))
 }
 
 func checkParity(t *testing.T, name string, p parity) {
@@ -190,6 +204,50 @@ func TestGoldenClean(t *testing.T) {
 				want := readGolden(t, expectedCleanPath(c, ch))
 				got := flux.Clean(in, c.rng)
 				checkParity(t, filepath.Base(expectedCleanPath(c, ch)), compare(in.Time, got, want))
+			})
+		}
+	}
+}
+
+// combineInputs returns, for one band of a case, the raw inputs and the expected
+// cleaned channels: what the original's combining step received.
+func combineInputs(tb testing.TB, c goldenCase, b flux.Band) map[flux.Channel]flux.Series {
+	tb.Helper()
+	in := make(map[flux.Channel]flux.Series)
+	for _, sat := range c.Satellites {
+		ch := flux.Channel{Satellite: sat, Band: b}
+		in[ch] = readGolden(tb, inputPath(c, ch))
+		ch.Clean = true
+		in[ch] = readGolden(tb, expectedCleanPath(c, ch))
+	}
+	return in
+}
+
+func TestGoldenCombine(t *testing.T) {
+	for _, c := range loadCases(t) {
+		for _, b := range flux.Bands {
+			t.Run(c.Name+"/"+b.String(), func(t *testing.T) {
+				in := combineInputs(t, c, b)
+				got := flux.Combine(in, c.rng)
+				if len(got) != 2 {
+					t.Fatalf("Combine returned %d channels, want 2", len(got))
+				}
+				for _, clean := range []bool{false, true} {
+					kind := "raw"
+					if clean {
+						kind = "clean"
+					}
+					name := fmt.Sprintf("expected_combined_%s_%s.csv.gz", b, kind)
+					want := readGolden(t, filepath.Join(c.dir, name))
+					var candidates []int64
+					for ch, s := range in {
+						if ch.Clean == clean {
+							candidates = append(candidates, s.Time...)
+						}
+					}
+					res := got[flux.Channel{Satellite: flux.CombinedSatellite, Band: b, Clean: clean}]
+					checkParity(t, name, compare(candidates, res, want))
+				}
 			})
 		}
 	}

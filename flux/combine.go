@@ -1,0 +1,394 @@
+package flux
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Combining constants.
+const (
+	maxTimeWeight    = 60 * time.Second // per side of a sample
+	weightSmoothing  = 10 * time.Minute // centered window of the weight smoothing
+	combineGap       = 5 * time.Minute  // a longer step between clean samples is a gap
+	minRelativeCount = 0.25             // a satellite with less data than this share of the best gets no weight
+)
+
+// Combine merges the satellites' channels of each band into the combined channels
+// (satellite 0), raw and clean, following the original server's
+// combine_flux_channels. channels holds the raw and clean series of every satellite
+// (satellite 0 entries are ignored); r is the range the series were read for, whose
+// ends count as gaps. A satellite whose raw or clean counterpart is missing takes it as
+// empty. A band with a single satellite passes its series through unchanged. The
+// combined value is a weighted mean in linear flux; weights follow how much clean data
+// each satellite has per gap-free segment, smoothed over 10 minutes.
+//
+// The result holds the channels (0, band, false) and (0, band, true) for every band
+// present in channels; a band's two versions are computed concurrently.
+func Combine(channels map[Channel]Series, r Range) map[Channel]Series {
+	out := make(map[Channel]Series)
+	for _, b := range Bands {
+		var sats []int16
+		for c := range channels {
+			if c.Band == b && c.Satellite != CombinedSatellite && !slices.Contains(sats, c.Satellite) {
+				sats = append(sats, c.Satellite)
+			}
+		}
+		if len(sats) == 0 {
+			continue
+		}
+		// Newest satellite first: a fixed column order keeps the sums reproducible.
+		slices.SortFunc(sats, func(a, b int16) int { return cmp.Compare(b, a) })
+		raw := make([]Series, len(sats))
+		clean := make([]Series, len(sats))
+		for k, s := range sats {
+			raw[k] = sortedUnique(channels[Channel{Satellite: s, Band: b}])
+			clean[k] = sortedUnique(channels[Channel{Satellite: s, Band: b, Clean: true}])
+		}
+		rawOut, cleanOut := combineBand(raw, clean, r)
+		out[Channel{Satellite: CombinedSatellite, Band: b}] = rawOut
+		out[Channel{Satellite: CombinedSatellite, Band: b, Clean: true}] = cleanOut
+	}
+	return out
+}
+
+// sortedUnique returns s if it is sorted without duplicate times, else a sorted copy
+// keeping the first occurrence of each time.
+func sortedUnique(s Series) Series {
+	n := min(len(s.Time), len(s.Flux))
+	s = Series{Time: s.Time[:n], Flux: s.Flux[:n]}
+	ok := true
+	for i := 1; i < n; i++ {
+		if s.Time[i] <= s.Time[i-1] {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(s.Time[a], s.Time[b]) })
+	var u Series
+	for k, i := range order {
+		if k > 0 && s.Time[order[k-1]] == s.Time[i] {
+			continue
+		}
+		u.Append(s.Time[i], s.Flux[i])
+	}
+	return u
+}
+
+// frame is an outer join of series on the union of their times: one column per series,
+// NaN where a series has no sample.
+type frame struct {
+	t    []int64
+	cols [][]float32
+}
+
+func join(series []Series) frame {
+	var t []int64
+	for _, s := range series {
+		t = append(t, s.Time...)
+	}
+	slices.Sort(t)
+	t = slices.Compact(t)
+	f := frame{t: t, cols: make([][]float32, len(series))}
+	nan := float32(math.NaN())
+	for c, s := range series {
+		col := make([]float32, len(t))
+		j := 0
+		for i, ti := range t {
+			if j < len(s.Time) && s.Time[j] == ti {
+				col[i] = s.Flux[j]
+				j++
+			} else {
+				col[i] = nan
+			}
+		}
+		f.cols[c] = col
+	}
+	return f
+}
+
+func isNaN32(v float32) bool { return v != v }
+
+// combineBand combines one band's satellites (raw and clean series in the same column
+// order) over the range r.
+func combineBand(raw, clean []Series, r Range) (Series, Series) {
+	if len(raw) == 1 {
+		return copySeries(raw[0]), copySeries(clean[0])
+	}
+	cm := join(clean)
+	rm := join(raw)
+
+	// Gap flags from the clean channels only, on Cm's index.
+	after := make([]bool, len(cm.t))
+	before := make([]bool, len(cm.t))
+	gap := int64(combineGap)
+	for _, s := range clean {
+		row := 0
+		for j, tj := range s.Time {
+			for cm.t[row] != tj {
+				row++
+			}
+			prev, next := r.Start, r.End
+			if j > 0 {
+				prev = s.Time[j-1]
+			}
+			if j+1 < len(s.Time) {
+				next = s.Time[j+1]
+			}
+			if tj-prev > gap {
+				after[row] = true
+			}
+			if next-tj > gap {
+				before[row] = true
+			}
+		}
+	}
+
+	var rawOut, cleanOut Series
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		// Carry the flags over to the raw index (missing: no flag).
+		rAfter := make([]bool, len(rm.t))
+		rBefore := make([]bool, len(rm.t))
+		j := 0
+		for i, ti := range rm.t {
+			for j < len(cm.t) && cm.t[j] < ti {
+				j++
+			}
+			if j < len(cm.t) && cm.t[j] == ti {
+				rAfter[i], rBefore[i] = after[j], before[j]
+			}
+		}
+		rawOut = combineVersion(rm, &cm, rAfter, rBefore, r)
+	})
+	cleanOut = combineVersion(cm, nil, after, before, r)
+	wg.Wait()
+	return rawOut, cleanOut
+}
+
+func copySeries(s Series) Series {
+	return Series{Time: slices.Clone(s.Time), Flux: slices.Clone(s.Flux)}
+}
+
+// prefixCounts returns, per column, the number of non-NaN values before each row.
+func prefixCounts(f frame) [][]int32 {
+	out := make([][]int32, len(f.cols))
+	for c, col := range f.cols {
+		p := make([]int32, len(col)+1)
+		for i, v := range col {
+			p[i+1] = p[i]
+			if !isNaN32(v) {
+				p[i+1]++
+			}
+		}
+		out[c] = p
+	}
+	return out
+}
+
+// combineVersion combines the frame f (raw or clean). For the raw version ref is the
+// clean frame Cm, whose data decides the segment weights where it has rows.
+func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
+	nc := len(f.cols)
+	own := prefixCounts(f)
+	var refCounts [][]int32
+	if ref != nil {
+		refCounts = prefixCounts(*ref)
+	}
+
+	// Segments and their weights; rows that would be pure interpolation are dropped.
+	var rows []int32       // kept rows of f
+	var weights []float32  // nc weights per segment
+	var rowSeg []int32     // segment of each kept row
+	counts := make([]int32, nc)
+	w := make([]float32, nc)
+	refPos := 0
+	for a := 0; a < len(f.t); {
+		b := a + 1
+		for b < len(f.t) && !before[b-1] && !after[b] {
+			b++
+		}
+		// Reference rows: Cm within [t_a, t_{b−1}] for raw when there are any, else own.
+		src, lo, hi := own, a, b
+		if ref != nil {
+			for refPos < len(ref.t) && ref.t[refPos] < f.t[a] {
+				refPos++
+			}
+			end := refPos
+			for end < len(ref.t) && ref.t[end] <= f.t[b-1] {
+				end++
+			}
+			if end > refPos {
+				src, lo, hi = refCounts, refPos, end
+			}
+		}
+		var best int32
+		for c := range nc {
+			counts[c] = src[c][hi] - src[c][lo]
+			best = max(best, counts[c])
+		}
+		anyWeight := false
+		for c := range nc {
+			w[c] = float32(float64(counts[c]) / float64(best))
+			if !(w[c] >= minRelativeCount) {
+				w[c] = 0
+			}
+			anyWeight = anyWeight || w[c] != 0
+		}
+		if anyWeight {
+			seg := int32(len(weights) / nc)
+			added := false
+			for i := a; i < b; i++ {
+				for c := range nc {
+					if w[c] != 0 && !isNaN32(f.cols[c][i]) {
+						rows = append(rows, int32(i))
+						rowSeg = append(rowSeg, seg)
+						added = true
+						break
+					}
+				}
+			}
+			if added {
+				weights = append(weights, w...)
+			}
+		}
+		a = b
+	}
+	m := len(rows)
+	if m == 0 {
+		return Series{}
+	}
+
+	// Time weights and the 10-minute time-weighted smoothing.
+	st := make([]int64, m)
+	for k, i := range rows {
+		st[k] = f.t[i]
+	}
+	tau := make([]float64, m)
+	maxW := int64(maxTimeWeight)
+	for k := range m {
+		prev, next := r.Start, r.End
+		if k > 0 {
+			prev = st[k-1]
+		}
+		if k+1 < m {
+			next = st[k+1]
+		}
+		dl := float32(min(st[k]-prev, maxW)) * float32(1e-9)
+		dr := float32(min(next-st[k], maxW)) * float32(1e-9)
+		tau[k] = float64(dl + dr)
+	}
+	win := CenteredWindows(st, int64(weightSmoothing))
+	sigma := RollingSum(tau, win, nil)
+	ws := make([][]float64, nc)
+	x := make([]float64, m)
+	sx := make([]float64, m)
+	for c := range nc {
+		// smooth(Z)
+		for k := range m {
+			if weights[int(rowSeg[k])*nc+c] == 0 {
+				x[k] = tau[k]
+			} else {
+				x[k] = 0
+			}
+		}
+		sz := RollingSum(x, win, sx)
+		for k := range m {
+			x[k] = float64(weights[int(rowSeg[k])*nc+c] * float32(tau[k]))
+		}
+		sw := RollingSum(x, win, nil)
+		for k := range m {
+			wk := weights[int(rowSeg[k])*nc+c]
+			if wk == 0 {
+				sw[k] = 0
+				continue
+			}
+			transition := 1 - math.Min(2*(sz[k]/sigma[k]), 1)
+			sw[k] = sw[k] / sigma[k] * transition
+		}
+		ws[c] = sw
+	}
+
+	// Rows where some satellite keeps a weight.
+	keep := make([]int32, 0, m)
+	for k := range m {
+		for c := range nc {
+			if ws[c][k] != 0 {
+				keep = append(keep, int32(k))
+				break
+			}
+		}
+	}
+	if len(keep) == 0 {
+		return Series{}
+	}
+
+	// Values: per column, linear in time between the column's values on the kept rows,
+	// nearest value at the edges.
+	vals := make([][]float32, nc)
+	for c := range nc {
+		col := make([]float32, len(keep))
+		for j, k := range keep {
+			col[j] = f.cols[c][rows[k]]
+		}
+		fillTime(col, keep, st)
+		vals[c] = col
+	}
+	out := Series{Time: make([]int64, 0, len(keep)), Flux: make([]float32, 0, len(keep))}
+	for j, k := range keep {
+		num, den := 0.0, 0.0
+		for c := range nc {
+			v := vals[c][j]
+			if isNaN32(v) {
+				continue // a satellite without any value here (missing counterpart)
+			}
+			num += float64(v) * ws[c][k]
+			den += ws[c][k]
+		}
+		res := float32(num / den)
+		if isNaN32(res) || den == 0 {
+			continue
+		}
+		out.Append(st[k], res)
+	}
+	return out
+}
+
+// fillTime fills the NaN values of col (at times st[keep[j]]) by linear interpolation
+// in time between the neighbouring values, and with the nearest value before the first
+// and after the last one.
+func fillTime(col []float32, keep []int32, st []int64) {
+	prev := -1
+	for j := range col {
+		if isNaN32(col[j]) {
+			continue
+		}
+		if prev < 0 {
+			for k := range j {
+				col[k] = col[j]
+			}
+		} else if j > prev+1 {
+			t0, t1 := float64(st[keep[prev]]), float64(st[keep[j]])
+			v0, v1 := float64(col[prev]), float64(col[j])
+			slope := (v1 - v0) / (t1 - t0)
+			for k := prev + 1; k < j; k++ {
+				col[k] = float32(slope*(float64(st[keep[k]])-t0) + v0)
+			}
+		}
+		prev = j
+	}
+	if prev >= 0 {
+		for k := prev + 1; k < len(col); k++ {
+			col[k] = col[prev]
+		}
+	}
+}
