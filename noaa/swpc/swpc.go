@@ -121,11 +121,14 @@ func Parse(r io.Reader) (Feed, error) {
 		}
 		st := &feed.Stats[band]
 		st.Records++
+		// The range is checked on the stored float32, so a tiny positive value that
+		// rounds to 0 (or a value that rounds up to 1) is not kept.
+		v32 := float32(v)
 		switch {
 		case v == 0:
 			st.Missing++
 			continue
-		case !(v > MinFlux && v < MaxFlux):
+		case !(v32 > MinFlux && v32 < MaxFlux):
 			st.OutOfRange++
 			continue
 		}
@@ -141,7 +144,7 @@ func Parse(r io.Reader) (Feed, error) {
 			sorted = false
 		}
 		last[band][sat] = t
-		s[band].Append(t, float32(v))
+		s[band].Append(t, v32)
 		if *rec.ElectronContamination {
 			st.Contaminated++
 		}
