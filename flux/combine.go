@@ -94,10 +94,8 @@ type frame struct {
 func join(series []Series) frame {
 	var t []int64
 	for _, s := range series {
-		t = append(t, s.Time...)
+		t = mergeTimes(t, s.Time)
 	}
-	slices.Sort(t)
-	t = slices.Compact(t)
 	f := frame{t: t, cols: make([][]float32, len(series))}
 	nan := float32(math.NaN())
 	for c, s := range series {
@@ -114,6 +112,28 @@ func join(series []Series) frame {
 		f.cols[c] = col
 	}
 	return f
+}
+
+// mergeTimes returns the sorted union of two sorted, duplicate-free time slices.
+func mergeTimes(a, b []int64) []int64 {
+	out := make([]int64, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case a[i] > b[j]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
 }
 
 func isNaN32(v float32) bool { return v != v }
@@ -206,9 +226,9 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 	}
 
 	// Segments and their weights; rows that would be pure interpolation are dropped.
-	var rows []int32       // kept rows of f
-	var weights []float32  // nc weights per segment
-	var rowSeg []int32     // segment of each kept row
+	var rows []int32      // kept rows of f
+	var weights []float32 // nc weights per segment
+	var rowSeg []int32    // segment of each kept row
 	counts := make([]int32, nc)
 	w := make([]float32, nc)
 	refPos := 0
