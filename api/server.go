@@ -146,6 +146,7 @@ func (s *Server) extents(ctx context.Context) ([]store.Extent, error) {
 
 // handleFlux serves GET /flux.
 func (s *Server) handleFlux(w http.ResponseWriter, r *http.Request) {
+	begin := time.Now()
 	p, verrs, perr := parseFluxParams(r.URL.Query(), s.opt.MaxResolution)
 	if verrs != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"detail": verrs})
@@ -243,6 +244,8 @@ func (s *Server) handleFlux(w http.ResponseWriter, r *http.Request) {
 	if !end.After(stableUntil.Add(-stableMargin)) {
 		age = stableMaxAge
 	}
+	// Time spent on the request before writing the answer, for clients and benchmarks.
+	w.Header().Set("Server-Timing", "app;dur="+strconv.FormatFloat(float64(time.Since(begin).Microseconds())/1000, 'f', 3, 64))
 	s.writeBody(w, r, http.StatusOK, "application/json", buf.Bytes(), cacheControl(age), true)
 }
 
