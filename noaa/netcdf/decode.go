@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"sync/atomic"
 )
 
 // undefAddr is the HDF5 "undefined address" (all bits set).
@@ -19,9 +20,17 @@ const maxMetaBlock = 64 << 20
 type source struct {
 	r    io.ReaderAt
 	size int64
+	meta atomic.Int64 // metadata bytes read so far
 }
 
-// read returns n bytes at off, naming what is read in errors.
+// metaFactor and metaSlack bound the metadata bytes read over the life of
+// a File, so overlapping hostile structures cannot make reads quadratic.
+const (
+	metaFactor = 64
+	metaSlack  = 64 << 20
+)
+
+// read returns n bytes of metadata at off, naming what is read in errors.
 func (s *source) read(off uint64, n uint64, what string) ([]byte, error) {
 	if off == undefAddr {
 		return nil, fmt.Errorf("%s: undefined address", what)
@@ -31,6 +40,9 @@ func (s *source) read(off uint64, n uint64, what string) ([]byte, error) {
 	}
 	if off > uint64(s.size) || n > uint64(s.size)-off {
 		return nil, fmt.Errorf("%s at 0x%x: %d bytes beyond end of file (size %d)", what, off, n, s.size)
+	}
+	if total := s.meta.Add(int64(n)); total > s.size*metaFactor+metaSlack {
+		return nil, fmt.Errorf("%s at 0x%x: metadata reads exceed %dx the file size", what, off, metaFactor)
 	}
 	b := make([]byte, n)
 	if err := s.readInto(b, off, what); err != nil {

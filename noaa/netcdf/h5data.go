@@ -116,8 +116,8 @@ func (h *h5file) readFlat(v *Var, lay *layout, ext []uint64, shape []int64, star
 			return fmt.Errorf("variable %q: contiguous storage at 0x%x holds %d bytes, need %d", v.Name, lay.addr, lay.size, total*uint64(es))
 		}
 		h.feat.hit("read contiguous")
-		b, err := h.src.read(lay.addr+off, nb, fmt.Sprintf("variable %q contiguous data", v.Name))
-		if err != nil {
+		b := make([]byte, nb)
+		if err := h.src.readInto(b, lay.addr+off, fmt.Sprintf("variable %q contiguous data", v.Name)); err != nil {
 			return err
 		}
 		src = b
@@ -224,17 +224,6 @@ func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, o
 	lay := ds.lay
 	if lay.elemSize != 0 && lay.elemSize != es {
 		return fmt.Errorf("variable %q: chunk element size %d, datatype size %d", v.Name, lay.elemSize, es)
-	}
-	for _, f := range lay.filters {
-		switch f.id {
-		case 1, 2, 3:
-		default:
-			if f.flags&1 != 0 {
-				h.feat.hit("optional filter skipped")
-				continue
-			}
-			return fmt.Errorf("unsupported filter %d (%s) in variable %q", f.id, filterName(f.id), v.Name)
-		}
 	}
 	cb := uint64(es)
 	for _, c := range lay.chunk {
@@ -359,6 +348,10 @@ func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState) ([]by
 			}
 			h.feat.hit("fletcher32 verified")
 			cur = cur[:n]
+		default:
+			// An optional filter the writer could not apply is flagged in
+			// the chunk's mask; anything else must be decoded.
+			return nil, fmt.Errorf("unsupported filter %d (%s) in variable %q", f.id, filterName(f.id), v.Name)
 		}
 	}
 	if uint64(len(cur)) < cb {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"sync"
 )
 
 // maxTreeNodes bounds how many B-tree nodes one walk may visit.
@@ -230,6 +231,9 @@ type fractalHeap struct {
 	offBytes    int
 	lenBytes    int
 	blocks      []heapBlock // sorted by offset
+
+	mu     sync.Mutex
+	cached map[uint64][]byte // verified direct blocks by address
 }
 
 type heapBlock struct {
@@ -405,6 +409,12 @@ func (h *h5file) heapObject(fh *fractalHeap, id []byte) ([]byte, error) {
 	if n > blk.size || rel > blk.size-n {
 		return nil, fmt.Errorf("fractal heap direct block at 0x%x: object [%d,+%d) overruns block of %d", blk.addr, rel, n, blk.size)
 	}
+	fh.mu.Lock()
+	b, ok := fh.cached[blk.addr]
+	fh.mu.Unlock()
+	if ok {
+		return b[rel : rel+n], nil
+	}
 	b, err := h.src.read(blk.addr, blk.size, "fractal heap direct block")
 	if err != nil {
 		return nil, err
@@ -426,6 +436,12 @@ func (h *h5file) heapObject(fh *fractalHeap, id []byte) ([]byte, error) {
 		}
 	}
 	h.feat.hit("fractal heap direct block")
+	fh.mu.Lock()
+	if fh.cached == nil {
+		fh.cached = map[uint64][]byte{}
+	}
+	fh.cached[blk.addr] = b
+	fh.mu.Unlock()
 	return b[rel : rel+n], nil
 }
 

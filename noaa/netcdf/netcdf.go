@@ -284,7 +284,7 @@ const maxRatio = 1000
 
 // maxOutputSlack is added to the output bound so tiny files with fill-only
 // variables still work.
-const maxOutputSlack = 16 << 20
+const maxOutputSlack = 1 << 20
 
 // checkOutput rejects reads whose output would be absurd for the file size.
 func (v *Var) checkOutput(n int64, esize int) error {

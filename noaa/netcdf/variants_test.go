@@ -231,4 +231,3 @@ func sameValues(a, b any) bool {
 	}
 	return reflect.TypeOf(a) == reflect.TypeOf(b)
 }
-
