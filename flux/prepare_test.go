@@ -76,7 +76,7 @@ func TestPrepareRanges(t *testing.T) {
 	day := flux.Range{Start: time.Date(2024, 5, 10, 0, 0, 0, 0, time.UTC).UnixNano()}
 	day.End = day.Start + int64(24*time.Hour)
 	raw := map[flux.Channel]flux.Series{
-		{Satellite: 16, Band: flux.BandLong}: {},
+		{Satellite: 16, Band: flux.BandLong}:              {},
 		{Satellite: 16, Band: flux.BandLong, Clean: true}: {Time: []int64{day.Start}, Flux: []float32{1}}, // ignored
 	}
 	st := newMemStore()
