@@ -345,7 +345,7 @@ config file > default. The database password is masked.`,
 			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
 			for _, k := range names {
-				val, src := env.effective(k, defaults)
+				val, src := env.effective(cmd, k, defaults)
 				if k == "database-url" && val != "" {
 					val = store.Redact(val)
 				}
@@ -374,9 +374,12 @@ func containsKey(list []setting, key string) bool {
 }
 
 // effective returns key's value and source for `heliotime config`: the running
-// command's flags and the configuration first, then the default of the flag that
-// defines key on another command.
-func (env *cliEnv) effective(key string, defaults map[string]string) (string, string) {
+// command's flag when it has one (its value already reflects the precedence), else the
+// environment, the file, or the default of the flag that defines key on another command.
+func (env *cliEnv) effective(cmd *cobra.Command, key string, defaults map[string]string) (string, string) {
+	if f := cmd.Flags().Lookup(key); f != nil {
+		return flagValueText(f), env.source(key)
+	}
 	v := env.config()
 	switch {
 	case isSetInEnv(key):
@@ -384,13 +387,18 @@ func (env *cliEnv) effective(key string, defaults map[string]string) (string, st
 	case v.InConfig(key):
 		return fmt.Sprint(v.Get(key)), "file " + env.configFile
 	}
-	if s, ok := env.sources[key]; ok {
-		return v.GetString(key), s
-	}
 	if d, ok := defaults[key]; ok {
 		return strings.Trim(d, "[]"), "default"
 	}
 	return "", "default"
+}
+
+// flagValueText shows a flag's value, lists without their brackets.
+func flagValueText(f *pflag.Flag) string {
+	if sv, ok := f.Value.(pflag.SliceValue); ok {
+		return strings.Join(sv.GetSlice(), ",")
+	}
+	return f.Value.String()
 }
 
 // flagDefaults maps every flag name in the command tree to its default value.
