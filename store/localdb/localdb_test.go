@@ -162,7 +162,7 @@ func TestRootUnreachableFolder(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("only root runs the server as another user")
 	}
-	clusterDir(t) // skips without binaries
+	clusterDir(t)         // skips without binaries
 	parent := t.TempDir() // mode 0700, owned by root
 	_, err := localdb.New(filepath.Join(parent, "pg"), nil).Start(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "cannot enter") || !strings.Contains(err.Error(), "(mode 0700)") || !strings.Contains(err.Error(), "--postgres-dir") {
