@@ -97,6 +97,17 @@ func runFill(ctx context.Context, stdout io.Writer, log *slog.Logger, opts fillO
 	archiveStart := archiveEnd.AddDate(0, 0, -days)
 	log.Info("fill", "archive", flux.RangeOf(archiveStart, archiveEnd).String(), "live_days", opts.LiveDays, "channels", len(benchChannels()))
 
+	// Live first: it is small, and an interrupted fill still has both sources.
+	liveBegin := time.Now()
+	var liveRows int64
+	if opts.LiveDays > 0 {
+		n, err := writeSynthetic(ctx, db, flux.SourceLive, end.AddDate(0, 0, -opts.LiveDays), end, time.Minute, opts.Seed)
+		if err != nil {
+			return err
+		}
+		liveRows = n
+	}
+	liveTime := time.Since(liveBegin)
 	begin := time.Now()
 	var rows int64
 	for day := archiveStart; day.Before(archiveEnd); day = day.AddDate(0, 0, opts.BatchDays) {
@@ -116,16 +127,9 @@ func runFill(ctx context.Context, stdout io.Writer, log *slog.Logger, opts fillO
 			"eta", time.Duration(float64(el)/done-float64(el)).Round(time.Second))
 	}
 	archiveTime := time.Since(begin)
-	liveBegin := time.Now()
-	var liveRows int64
-	if opts.LiveDays > 0 {
-		n, err := writeSynthetic(ctx, db, flux.SourceLive, end.AddDate(0, 0, -opts.LiveDays), end, time.Minute, opts.Seed)
-		if err != nil {
-			return err
-		}
-		liveRows = n
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	liveTime := time.Since(liveBegin)
 
 	var rawBytes, rawRows, rollupBytes int64
 	if err := db.Pool().QueryRow(ctx, `SELECT pg_total_relation_size('flux_archive'),
@@ -202,7 +206,7 @@ func synthetic(times []int64, seed uint64) map[flux.Channel]flux.Series {
 		noise := float64(x%2001)/1000 - 1
 		bg := math.Pow(10, -6.6+0.4*math.Sin(2*math.Pi*sec/(27*86400))+0.02*noise)
 		f := bg
-		if t >= flareStart {
+		if flarePeak > 0 && t >= flareStart {
 			dt := float64(t-flareStart) / 1e9
 			rise := math.Min(dt/120, 1)
 			f += flarePeak * rise * math.Exp(-dt/flareDecay)
