@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -48,7 +49,7 @@ func serveFlags(fs *pflag.FlagSet) {
 	fs.Bool("follow-live", false, "import the live feed in the background while serving")
 	fs.Bool("import-archive", false, "import the archive in the background while serving")
 	fs.StringSlice("cors-origins", []string{"*"}, "origins allowed by CORS")
-	fs.Duration("query-timeout", 0, "bound on one query (503 when exceeded)")
+	fs.Duration("query-timeout", 30*time.Second, "bound on one query (503 when exceeded)")
 	fs.Int("max-resolution", 2000, "most points per series a query answers")
 }
 
