@@ -209,6 +209,9 @@ func rollKahan(x []float64, ws Windows, out []float64, mean bool) {
 // without values), into out (allocated when too short).
 func RollingSum(x []float64, ws Windows, out []float64) []float64 {
 	out = grow(out, ws.Len())
+	if mismatched(x, ws, out) {
+		return out
+	}
 	rollKahan(x, ws, out, false)
 	return out
 }
@@ -217,6 +220,9 @@ func RollingSum(x []float64, ws Windows, out []float64) []float64 {
 // without values), into out.
 func RollingMean(x []float64, ws Windows, out []float64) []float64 {
 	out = grow(out, ws.Len())
+	if mismatched(x, ws, out) {
+		return out
+	}
 	rollKahan(x, ws, out, true)
 	return out
 }
@@ -224,6 +230,9 @@ func RollingMean(x []float64, ws Windows, out []float64) []float64 {
 // RollingCount returns the number of non-NaN values of x in each window, into out.
 func RollingCount(x []float64, ws Windows, out []float64) []float64 {
 	out = grow(out, ws.Len())
+	if mismatched(x, ws, out) {
+		return out
+	}
 	nobs := 0
 	prevLo, prevHi := 0, 0
 	for i := range ws.Lo {
@@ -262,6 +271,9 @@ func RollingMin(x []float64, ws Windows, out []float64) []float64 {
 // increase (min) from front to back; NaN values never enter it.
 func rollExtreme(x []float64, ws Windows, out []float64, isMax bool) []float64 {
 	out = grow(out, ws.Len())
+	if mismatched(x, ws, out) {
+		return out
+	}
 	idx := rollExtremeIndex(x, ws, nil, isMax)
 	for i, j := range idx {
 		if j < 0 {
@@ -360,6 +372,10 @@ type orderWindow interface {
 }
 
 func rollOrder(x []float64, ws Windows, out []float64, stat func(r orderWindow, nobs int) float64) []float64 {
+	out = grow(out, ws.Len())
+	if mismatched(x, ws, out) {
+		return out
+	}
 	widest := 0
 	for i := range ws.Len() {
 		widest = max(widest, int(ws.Hi[i]-ws.Lo[i]))
@@ -685,6 +701,23 @@ func sortKey(v float64) uint64 {
 		return ^b
 	}
 	return b | 1<<63
+}
+
+// mismatched reports whether x does not have one value per window (or the windows
+// reach beyond x), filling out with NaN in that case: the exported aggregations never
+// index out of range.
+func mismatched(x []float64, ws Windows, out []float64) bool {
+	bad := len(x) != ws.Len() || len(ws.Lo) != len(ws.Hi)
+	for i := 0; !bad && i < len(ws.Lo); i++ {
+		bad = ws.Lo[i] < 0 || ws.Hi[i] < ws.Lo[i] || int(ws.Hi[i]) > len(x) ||
+			(i > 0 && (ws.Lo[i] < ws.Lo[i-1] || ws.Hi[i] < ws.Hi[i-1]))
+	}
+	if bad {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+	}
+	return bad
 }
 
 // grow returns out resized to n, reallocated if its capacity is too small.

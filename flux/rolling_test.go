@@ -1,0 +1,241 @@
+package flux
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+var nan = math.NaN()
+
+func sec(s ...int64) []int64 {
+	out := make([]int64, len(s))
+	for i, v := range s {
+		out[i] = v * 1e9
+	}
+	return out
+}
+
+func sameFloats(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && !(a[i] != a[i] && b[i] != b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func windowPairs(ws Windows) [][2]int32 {
+	out := make([][2]int32, ws.Len())
+	for i := range out {
+		out[i] = [2]int32{ws.Lo[i], ws.Hi[i]}
+	}
+	return out
+}
+
+func TestCenteredWindows(t *testing.T) {
+	tests := []struct {
+		name string
+		t    []int64
+		w    int64
+		want [][2]int32
+	}{
+		{"empty", nil, 4e9, [][2]int32{}},
+		{"one point", sec(5), 4e9, [][2]int32{{0, 1}}},
+		// (t−2 s, t+2 s]: t=1 s is out of the window of t=3 s (open left end), t=3 s is in
+		// the window of t=1 s (closed right end).
+		{"uneven, boundaries at ±w/2", sec(0, 1, 3, 4, 8), 4e9, [][2]int32{{0, 2}, {0, 3}, {2, 4}, {2, 4}, {4, 5}}},
+		// Odd width in ns: both ends closed, half-width floor(5/2) = 2 ns.
+		{"odd ns width", []int64{0, 2, 3, 5, 7}, 5, [][2]int32{{0, 2}, {0, 3}, {1, 4}, {2, 5}, {3, 5}}},
+		{"even ns width for comparison", []int64{0, 2, 3, 5, 7}, 4, [][2]int32{{0, 2}, {1, 3}, {1, 4}, {3, 5}, {4, 5}}},
+		{"zero width", sec(0, 1, 2), 0, [][2]int32{{0, 1}, {1, 2}, {2, 3}}},
+		{"window wider than the series", sec(0, 1, 2), 100e9, [][2]int32{{0, 3}, {0, 3}, {0, 3}}},
+	}
+	for _, tt := range tests {
+		got := windowPairs(CenteredWindows(tt.t, tt.w))
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: windows %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestCountWindows(t *testing.T) {
+	tests := []struct {
+		name    string
+		groupOf []int32
+		k       int
+		want    [][2]int32
+	}{
+		{"k=3 in two groups", []int32{0, 0, 0, 1, 1}, 3, [][2]int32{{0, 2}, {0, 3}, {1, 3}, {3, 5}, {3, 5}}},
+		// pandas rolling(4, center=True): 2 before, 1 after.
+		{"k=4 even", []int32{0, 0, 0, 0, 0}, 4, [][2]int32{{0, 2}, {0, 3}, {0, 4}, {1, 5}, {2, 5}}},
+		{"singleton groups", []int32{0, 1, 2}, 540, [][2]int32{{0, 1}, {1, 2}, {2, 3}}},
+	}
+	for _, tt := range tests {
+		got := windowPairs(CountWindows(tt.groupOf, tt.k))
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: windows %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestRollingAggregations(t *testing.T) {
+	// Times 0, 1, 3, 4, 8 s with a 4 s window: windows {0,1} {0,1,2} {2,3} {2,3} {4}.
+	ws := CenteredWindows(sec(0, 1, 3, 4, 8), 4e9)
+	x := []float64{1, nan, 4, 2, 8}
+	allNaN := []float64{nan, nan, nan, nan, nan}
+	tests := []struct {
+		name string
+		f    func(x []float64) []float64
+		want []float64
+		none []float64 // on all-NaN input
+	}{
+		{"sum", func(x []float64) []float64 { return RollingSum(x, ws, nil) }, []float64{1, 5, 6, 6, 8}, allNaN},
+		{"mean", func(x []float64) []float64 { return RollingMean(x, ws, nil) }, []float64{1, 2.5, 3, 3, 8}, allNaN},
+		{"count", func(x []float64) []float64 { return RollingCount(x, ws, nil) }, []float64{1, 2, 2, 2, 1}, []float64{0, 0, 0, 0, 0}},
+		{"max", func(x []float64) []float64 { return RollingMax(x, ws, nil) }, []float64{1, 4, 4, 4, 8}, allNaN},
+		{"min", func(x []float64) []float64 { return RollingMin(x, ws, nil) }, []float64{1, 1, 2, 2, 8}, allNaN},
+		{"median", func(x []float64) []float64 { return RollingMedian(x, ws, nil) }, []float64{1, 2.5, 3, 3, 8}, allNaN},
+		// {1,4}: h = 0.3·1 → 1 + 0.3·3 = 1.9; {2,4}: 2 + 0.3·2 = 2.6.
+		{"quantile 0.3", func(x []float64) []float64 { return RollingQuantile(x, ws, 0.3, nil) }, []float64{1, 1 + 0.3*3, 2 + 0.3*2, 2 + 0.3*2, 8}, allNaN},
+		{"quantile 1", func(x []float64) []float64 { return RollingQuantile(x, ws, 1, nil) }, []float64{1, 4, 4, 4, 8}, allNaN},
+	}
+	for _, tt := range tests {
+		if got := tt.f(x); !sameFloats(got, tt.want) {
+			t.Errorf("%s = %v, want %v", tt.name, got, tt.want)
+		}
+		if got := tt.f(allNaN); !sameFloats(got, tt.none) {
+			t.Errorf("%s over all NaN = %v, want %v", tt.name, got, tt.none)
+		}
+		if got := tt.f([]float64{1, 2}); !sameFloats(got, allNaN) {
+			t.Errorf("%s with fewer values than windows = %v, want NaN", tt.name, got)
+		}
+	}
+}
+
+func TestRollingMedianEvenOdd(t *testing.T) {
+	// Count windows of 4 (2 before, 1 after) over 5, 1, 4, 2, 3.
+	ws := CountWindows([]int32{0, 0, 0, 0, 0}, 4)
+	got := RollingMedian([]float64{5, 1, 4, 2, 3}, ws, nil)
+	// {5,1} → 3; {5,1,4} → 4; {5,1,4,2} → 3; {1,4,2,3} → 2.5; {4,2,3} → 3.
+	want := []float64{3, 4, 3, 2.5, 3}
+	if !sameFloats(got, want) {
+		t.Errorf("median = %v, want %v", got, want)
+	}
+}
+
+// TestRollingMeanRepeatedValue checks pandas' rule that a window holding one repeated
+// value yields exactly that value, whatever the rounding of the running sum.
+func TestRollingMeanRepeatedValue(t *testing.T) {
+	ws := CenteredWindows(sec(0, 1, 2, 3, 4), 2e9) // (t−1, t+1]: {i, i+1}
+	x := []float64{1e10, 0.1, 0.1, 0.1, 0.1}
+	mean := RollingMean(x, ws, nil)
+	sum := RollingSum(x, ws, nil)
+	for i := 1; i < 4; i++ {
+		if mean[i] != 0.1 || sum[i] != 0.1*2 {
+			t.Errorf("window %d: mean %v sum %v, want exactly 0.1 and 0.2", i, mean[i], sum[i])
+		}
+	}
+	// All-positive values never give a negative mean, and vice versa.
+	y := []float64{1e17, 1, 1, 1e17, -1e17}
+	for i, m := range RollingMean(y, ws, nil) {
+		if m < 0 && i < 3 {
+			t.Errorf("window %d: negative mean %v of positive values", i, m)
+		}
+	}
+}
+
+// TestRollingAgainstBruteForce compares every aggregation with a direct computation over
+// random uneven series with NaN holes and ties.
+func TestRollingAgainstBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range []struct {
+		n int
+		w int64
+	}{{50, 7e9}, {400, 60e9}, {2000, 300e9}, {3000, 1}} {
+		times := make([]int64, tc.n)
+		x := make([]float64, tc.n)
+		var t0 int64
+		for i := range times {
+			t0 += 1e9 * (1 + rng.Int64N(5))
+			if rng.IntN(50) == 0 {
+				t0 += 1e12
+			}
+			times[i] = t0
+			x[i] = float64(rng.IntN(40)) / 4 // ties
+			if rng.IntN(10) == 0 {
+				x[i] = nan
+			}
+		}
+		ws := CenteredWindows(times, tc.w)
+		sum := RollingSum(x, ws, nil)
+		mx := RollingMax(x, ws, nil)
+		mn := RollingMin(x, ws, nil)
+		med := RollingMedian(x, ws, nil)
+		q := RollingQuantile(x, ws, 0.3, nil)
+		for i := range times {
+			var v []float64
+			for j := range times {
+				d := times[j] - times[i]
+				in := -tc.w/2 < d && d <= tc.w/2
+				if tc.w%2 == 1 {
+					in = -tc.w/2 <= d && d <= tc.w/2
+				}
+				if in && x[j] == x[j] {
+					v = append(v, x[j])
+				}
+			}
+			slices.Sort(v)
+			wantSum, wantMax, wantMin, wantMed, wantQ := nan, nan, nan, nan, nan
+			if len(v) > 0 {
+				wantSum = 0
+				for _, e := range v {
+					wantSum += e
+				}
+				wantMin, wantMax = v[0], v[len(v)-1]
+				wantMed = v[len(v)/2]
+				if len(v)%2 == 0 {
+					wantMed = (v[len(v)/2-1] + v[len(v)/2]) / 2
+				}
+				h := 0.3 * float64(len(v)-1)
+				k := int(h)
+				wantQ = v[k]
+				if k+1 < len(v) {
+					wantQ += (v[k+1] - v[k]) * (h - float64(k))
+				}
+			}
+			check := func(name string, got, want float64) {
+				if !(math.Abs(got-want) <= 1e-9 || (got != got && want != want)) {
+					t.Fatalf("n=%d w=%d point %d: %s = %v, want %v", tc.n, tc.w, i, name, got, want)
+				}
+			}
+			check("sum", sum[i], wantSum)
+			check("max", mx[i], wantMax)
+			check("min", mn[i], wantMin)
+			check("median", med[i], wantMed)
+			check("quantile", q[i], wantQ)
+		}
+	}
+}
+
+func TestPercentileAndMedian(t *testing.T) {
+	v := []float64{4, 1, 3, 2, nan, 5}
+	// numpy: nanpercentile([1..5], 1) = 1.04, 99 → 4.96; median 3.
+	lo, hi := nanPercentiles(v, 1, 99)
+	if math.Abs(lo-1.04) > 1e-12 || math.Abs(hi-4.96) > 1e-12 {
+		t.Errorf("percentiles %v %v, want 1.04 4.96", lo, hi)
+	}
+	if m := median(v); m != 3 {
+		t.Errorf("median %v, want 3", m)
+	}
+	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
+		t.Errorf("even median %v, want 2.5", m)
+	}
+	if m := median([]float64{nan}); m == m {
+		t.Errorf("median of nothing %v, want NaN", m)
+	}
+}
