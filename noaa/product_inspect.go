@@ -2,6 +2,7 @@ package noaa
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,22 +35,31 @@ const CSVTimeLayout = "2006-01-02T15:04:05.000Z"
 // cannot be read is skipped; the returned error joins one error per failed file, each
 // naming it.
 func Inspect(ctx context.Context, w io.Writer, paths []string, opts InspectOptions) error {
-	bw := bufio.NewWriter(w)
 	var errs []error
-	for i, path := range paths {
+	var block bytes.Buffer
+	wrote := false
+	for _, path := range paths {
 		if err := ctx.Err(); err != nil {
 			errs = append(errs, err)
 			break
 		}
-		if i > 0 {
-			bw.WriteString("\n")
-		}
+		// Each block is built whole, so a failing file leaves no partial output.
+		block.Reset()
+		bw := bufio.NewWriter(&block)
 		if err := inspectFile(bw, path, opts); err != nil {
 			errs = append(errs, fmt.Errorf("inspect %s: %w", path, err))
+			continue
 		}
-	}
-	if err := bw.Flush(); err != nil {
-		errs = append(errs, fmt.Errorf("inspect: write: %w", err))
+		bw.Flush()
+		if wrote {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return errors.Join(append(errs, fmt.Errorf("inspect: write: %w", err))...)
+			}
+		}
+		if _, err := w.Write(block.Bytes()); err != nil {
+			return errors.Join(append(errs, fmt.Errorf("inspect: write: %w", err))...)
+		}
+		wrote = true
 	}
 	return errors.Join(errs...)
 }
