@@ -100,6 +100,9 @@ func TestInspect(t *testing.T) {
 					t.Errorf("error %v does not contain %q", err, w)
 				}
 			}
+			if !strings.HasPrefix(out.String(), "file:") || strings.Contains(out.String(), "\n\n\n") {
+				t.Errorf("output does not start with a block or has stray blank lines:\n%s", head(out.String()))
+			}
 			lines := strings.Split(out.String(), "\n")
 			at := 0
 			for _, w := range tc.want {
