@@ -364,7 +364,6 @@ const smallWindow = 96
 // orderWindow is a multiset of the values in the current window supporting k-th
 // smallest queries.
 type orderWindow interface {
-	clear()
 	add(i int)
 	remove(i int)
 	kth(k int) float64
@@ -413,7 +412,11 @@ func rollOrderOf(r orderWindow, ws Windows, out []float64, stat func(r orderWind
 	for i := range n {
 		lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
 		if i == 0 || lo >= prevHi {
-			r.clear()
+			// A window disjoint from the previous one: empty the multiset element by
+			// element, which keeps the whole pass O(n) however often it happens.
+			for j := prevLo; j < prevHi; j++ {
+				r.remove(j)
+			}
 			prevLo, prevHi = lo, lo
 		}
 		for j := prevLo; j < lo; j++ {
@@ -438,7 +441,6 @@ type sortedWindow struct {
 	v []float64
 }
 
-func (w *sortedWindow) clear()   { w.v = w.v[:0] }
 func (w *sortedWindow) len() int { return len(w.v) }
 
 func (w *sortedWindow) add(i int) {
@@ -481,6 +483,7 @@ type rankWindow struct {
 	sorted []float64 // value of each rank
 	count  []int32   // window values per rank
 	bits   []uint64  // occupied ranks
+	words  []uint64  // non-zero words of bits, to skip long empty stretches
 	n      int       // values in the window
 	cur    int       // cursor rank
 	below  int       // window values with rank < cur
@@ -565,13 +568,8 @@ func newRankWindowOf(rank []int32, sorted []float64) *rankWindow {
 		sorted: sorted,
 		count:  make([]int32, len(sorted)),
 		bits:   make([]uint64, (len(sorted)+63)/64),
+		words:  make([]uint64, (len(sorted)+64*64-1)/(64*64)),
 	}
-}
-
-func (r *rankWindow) clear() {
-	clear(r.count)
-	clear(r.bits)
-	r.n, r.cur, r.below = 0, 0, 0
 }
 
 func (r *rankWindow) len() int { return r.n }
@@ -584,6 +582,7 @@ func (r *rankWindow) add(i int) {
 	r.n++
 	r.count[k]++
 	r.bits[k>>6] |= 1 << (k & 63)
+	r.words[k>>12] |= 1 << ((k >> 6) & 63)
 	if int(k) < r.cur {
 		r.below++
 	}
@@ -598,6 +597,9 @@ func (r *rankWindow) remove(i int) {
 	r.count[k]--
 	if r.count[k] == 0 {
 		r.bits[k>>6] &^= 1 << (k & 63)
+		if r.bits[k>>6] == 0 {
+			r.words[k>>12] &^= 1 << ((k >> 6) & 63)
+		}
 	}
 	if int(k) < r.cur {
 		r.below--
@@ -617,28 +619,46 @@ func (r *rankWindow) kth(k int) float64 {
 	return r.sorted[r.cur]
 }
 
-// nextSet returns the first occupied rank >= from.
+// nextSet returns the first occupied rank >= from (one exists).
 func (r *rankWindow) nextSet(from int) int {
 	w := from >> 6
-	word := r.bits[w] >> (from & 63)
-	if word != 0 {
+	if word := r.bits[w] >> (from & 63); word != 0 {
 		return from + bits.TrailingZeros64(word)
 	}
-	for w++; r.bits[w] == 0; w++ {
-	}
+	w = r.nextWord(w + 1)
 	return w<<6 + bits.TrailingZeros64(r.bits[w])
 }
 
-// prevSet returns the last occupied rank <= from.
+// nextWord returns the first non-zero word of bits at index >= w (one exists).
+func (r *rankWindow) nextWord(w int) int {
+	s := w >> 6
+	if word := r.words[s] >> (w & 63); word != 0 {
+		return w + bits.TrailingZeros64(word)
+	}
+	for s++; r.words[s] == 0; s++ {
+	}
+	return s<<6 + bits.TrailingZeros64(r.words[s])
+}
+
+// prevSet returns the last occupied rank <= from (one exists).
 func (r *rankWindow) prevSet(from int) int {
 	w := from >> 6
-	word := r.bits[w] << (63 - from&63)
-	if word != 0 {
+	if word := r.bits[w] << (63 - from&63); word != 0 {
 		return from - bits.LeadingZeros64(word)
 	}
-	for w--; r.bits[w] == 0; w-- {
-	}
+	w = r.prevWord(w - 1)
 	return w<<6 + 63 - bits.LeadingZeros64(r.bits[w])
+}
+
+// prevWord returns the last non-zero word of bits at index <= w (one exists).
+func (r *rankWindow) prevWord(w int) int {
+	s := w >> 6
+	if word := r.words[s] << (63 - w&63); word != 0 {
+		return w - bits.LeadingZeros64(word)
+	}
+	for s--; r.words[s] == 0; s-- {
+	}
+	return s<<6 + 63 - bits.LeadingZeros64(r.words[s])
 }
 
 // sortedOrder returns the indices of the non-NaN values of x in ascending value order

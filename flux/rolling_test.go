@@ -156,7 +156,7 @@ func TestRollingAgainstBruteForce(t *testing.T) {
 	for _, tc := range []struct {
 		n int
 		w int64
-	}{{50, 7e9}, {400, 60e9}, {2000, 300e9}, {3000, 1}} {
+	}{{50, 7e9}, {400, 60e9}, {2000, 300e9}, {3000, 2000e9}, {3000, 1}} {
 		times := make([]int64, tc.n)
 		x := make([]float64, tc.n)
 		var t0 int64
