@@ -77,13 +77,14 @@ func Clean(s Series, r Range) Series {
 	if len(t) == 0 {
 		return Series{}
 	}
+	sc := new(scratch)
 	// The sampling-interval estimate needs only the times: compute it meanwhile.
 	var iv intervalEstimate
 	var wg sync.WaitGroup
 	wg.Go(func() { iv.interval, iv.typical = intervals(t) })
-	ld := denoise(t, l)
+	ld := denoise(t, l, sc)
 	wg.Wait()
-	keep := removeOutliers(t, ld, iv, r)
+	keep := removeOutliers(t, ld, iv, r, sc)
 	out := Series{Time: make([]int64, 0, len(keep)), Flux: make([]float32, 0, len(keep))}
 	for _, i := range keep {
 		v := float32(math.Exp(ld[i] * math.Ln10))
@@ -189,35 +190,36 @@ func b2f(b bool) float64 {
 
 // denoise returns L + C, the log flux with rough, zig-zagging stretches smoothed.
 // Independent aggregations run on two goroutines.
-func denoise(t []int64, l []float64) []float64 {
+func denoise(t []int64, l []float64, sc *scratch) []float64 {
 	n := len(l)
 	var w40, w5 Windows
 	var wg sync.WaitGroup
-	wg.Go(func() { w5 = CenteredWindows(t, int64(smoothWindow)) })
-	w40 = CenteredWindows(t, int64(sustainedWindow))
+	wg.Go(func() { w5 = sc.centered(t, int64(smoothWindow)) })
+	w40 = sc.centered(t, int64(sustainedWindow))
 	wg.Wait()
 
 	// Ar = max5(sum40(|speed(L)|)) and M = mean5(L) need only L.
 	var ar, m []float64
 	wg.Go(func() {
-		ar = absSpeedActivity(t, l, w40, w5)
-		m = RollingMean(l, w5, nil)
+		ar = absSpeedActivity(t, l, w40, w5, sc)
+		m = RollingMean(l, w5, sc.float64s(n))
 	})
-	s := RollingMean(l, w40, nil)
-	as := absSpeedActivity(t, s, w40, w5)
-	rough := make([]float64, n)
-	slight := make([]float64, n)
+	s := RollingMean(l, w40, sc.float64s(n))
+	as := absSpeedActivity(t, s, w40, w5, sc)
+	rough := sc.float64s(n)
+	slight := sc.float64s(n)
 	for i := range n {
 		d := math.Abs(s[i] - l[i])
 		rough[i] = b2f(d > roughLimit)
 		slight[i] = b2f(d > slightRough)
 	}
-	rn := RollingMean(rough, w5, nil)
+	rn := RollingMean(rough, w5, sc.float64s(n))
 	rnd := RollingMean(slight, w5, rough)
 	wg.Wait()
 
 	f := slight
-	fd := make([]float64, n)
+	fd0 := sc.float64s(n)
+	fd := fd0
 	for i := range n {
 		valid := b2f(as[i]/ar[i] > validSlopeRatio)
 		a := math.Min(rn[i]/roughShare, 1)
@@ -232,24 +234,28 @@ func denoise(t []int64, l []float64) []float64 {
 	for i := range n {
 		c[i] = (m[i]-l[i])*f[i] + clip((s[i]-l[i])*fd[i], -detailClip, detailClip)
 	}
-	lo, hi := nanPercentiles(c, 1, 99)
+	lo, hi := nanPercentiles(c, 1, 99, rn)
 	lo = math.Max(lo-correctionSlack, -correctionLimit)
 	hi = math.Min(hi+correctionSlack, correctionLimit)
 	out := s
 	for i := range n {
 		out[i] = l[i] + clip(c[i], lo, hi)
 	}
+	sc.release(m, slight, c, rn, f, fd, fd0)
+	sc.releaseWindows(w40, w5)
 	return out
 }
 
 // absSpeedActivity returns TW(5 min).max(TW(40 s).sum(|speed(y, +1)|)).
-func absSpeedActivity(t []int64, y []float64, w40, w5 Windows) []float64 {
-	sp := speedForward(t, y, nil)
+func absSpeedActivity(t []int64, y []float64, w40, w5 Windows, sc *scratch) []float64 {
+	sp := speedForward(t, y, sc.float64s(len(y)))
 	for i := range sp {
 		sp[i] = math.Abs(sp[i])
 	}
-	sum := RollingSum(sp, w40, nil)
-	return RollingMax(sum, w5, sp)
+	sum := RollingSum(sp, w40, sc.float64s(len(y)))
+	out := RollingMax(sum, w5, sp)
+	sc.release(sum)
+	return out
 }
 
 // clip limits v to [lo, hi] (NaN stays NaN).
@@ -265,8 +271,13 @@ func clip(v, lo, hi float64) float64 {
 
 // nanPercentiles returns numpy's nanpercentile (linear method) of x at p1 and p2
 // percent. Both are NaN when x holds no value.
-func nanPercentiles(x []float64, p1, p2 float64) (float64, float64) {
-	v := nonNaN(x)
+func nanPercentiles(x []float64, p1, p2 float64, buf []float64) (float64, float64) {
+	v := buf[:0]
+	for _, e := range x {
+		if e == e {
+			v = append(v, e)
+		}
+	}
 	if len(v) == 0 {
 		return math.NaN(), math.NaN()
 	}
@@ -390,12 +401,12 @@ type group []int32
 
 // removeOutliers returns the indices of the points of the denoised log series l that
 // survive outlier removal, the dip, connectivity and neighbour filters.
-func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range) []int32 {
+func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *scratch) []int32 {
 	n := len(l)
-	vf := speedForward(t, l, nil)
-	vb := speedBackward(t, l, nil)
-	af := speedForward(t, vf, nil)
-	ab := speedBackward(t, vb, nil)
+	vf := speedForward(t, l, sc.float64s(n))
+	vb := speedBackward(t, l, sc.float64s(n))
+	af := speedForward(t, vf, sc.float64s(n))
+	ab := speedBackward(t, vb, sc.float64s(n))
 	v := vb // V overwrites vb, a overwrites ab
 	a := ab
 	for i := range n {
@@ -409,12 +420,13 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range) []int3
 	var hx, hn []float64
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		w18 := CenteredWindows(t, int64(clippedWindow))
+		w18 := sc.centered(t, int64(clippedWindow))
 		hx = RollingMax(l, w18, vf)
 		hn = RollingMin(l, w18, af)
+		sc.releaseWindows(w18)
 	})
-	flatW := CenteredWindows(t, durationOf(flatIntervals*typical))
-	medV := RollingMedian(v, flatW, nil)
+	flatW := sc.centered(t, durationOf(flatIntervals*typical))
+	medV := RollingMedian(v, flatW, sc.float64s(n))
 	wg.Wait()
 	clipped := make([]bool, n)
 	for i := range n {
@@ -434,7 +446,9 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range) []int3
 		high[i] = b2f(a[i] > thr)
 		excessive[i] = a[i] > exThr
 	}
-	bridged := RollingSum(high, CenteredWindows(t, durationOf(bridgeIntervals*typical)), hx)
+	bridgeW := sc.centered(t, durationOf(bridgeIntervals*typical))
+	bridged := RollingSum(high, bridgeW, hx)
+	sc.releaseWindows(flatW, bridgeW)
 
 	// Split flags on the unfiltered series, grouping over the kept points: a flag on a
 	// removed point is lost.
@@ -492,7 +506,8 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range) []int3
 		return nil
 	}
 
-	groups = dipFilter(t, l, groups)
+	sc.release(hn, a)
+	groups = dipFilter(t, l, groups, sc)
 	if len(groups) == 0 {
 		return nil
 	}
@@ -544,13 +559,13 @@ func intervals(t []int64) ([]float64, float64) {
 }
 
 // dipFilter drops the parts of groups that dip impossibly far below the baseline.
-func dipFilter(t []int64, l []float64, groups []group) []group {
+func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 	total := 0
 	for _, g := range groups {
 		total += len(g)
 	}
 	gt := make([]int64, 0, total)
-	gl := make([]float64, 0, total)
+	gl := sc.float64s(total)[:0]
 	for _, g := range groups {
 		for _, i := range g {
 			gt = append(gt, t[i])
@@ -562,10 +577,10 @@ func dipFilter(t []int64, l []float64, groups []group) []group {
 	var sortedG []float64
 	var wg sync.WaitGroup
 	wg.Go(func() { rankG, sortedG = ranksOf(gl) })
-	w30 := CenteredWindows(gt, int64(dipMinWindow))
+	w30 := sc.centered(gt, int64(dipMinWindow))
 	argN := rollExtremeIndex(gl, w30, nil, false)
 	argW := make([]int32, len(argN))
-	nmin := make([]float64, len(argN))
+	nmin := sc.float64s(len(argN))
 	for i, j := range argN {
 		nmin[i] = gl[j]
 	}
@@ -579,11 +594,16 @@ func dipFilter(t []int64, l []float64, groups []group) []group {
 		rankN[i] = rankG[argN[i]]
 		rankW[i] = rankG[argW[i]]
 	}
+	sc.releaseWindows(w30)
 	var b1 []float64
 	wg.Go(func() {
-		b1 = rollingQuantileRanked(rankN, sortedG, CenteredWindows(gt, int64(dipShortWindow)), dipQuantile, nil)
+		w4 := sc.centered(gt, int64(dipShortWindow))
+		b1 = rollingQuantileRanked(rankN, sortedG, w4, dipQuantile, sc.float64s(len(gt)))
+		sc.releaseWindows(w4)
 	})
-	b2 := rollingQuantileRanked(rankW, sortedG, CenteredWindows(gt, int64(dipLongWindow)), dipQuantile, nmin)
+	w16 := sc.centered(gt, int64(dipLongWindow))
+	b2 := rollingQuantileRanked(rankW, sortedG, w16, dipQuantile, nmin)
+	sc.releaseWindows(w16)
 	wg.Wait()
 	out := groups[:0]
 	pos := 0
@@ -611,6 +631,7 @@ func dipFilter(t []int64, l []float64, groups []group) []group {
 			out = append(out, kept)
 		}
 	}
+	sc.release(gl, b1, b2)
 	return out
 }
 

@@ -225,7 +225,7 @@ func TestRollingAgainstBruteForce(t *testing.T) {
 func TestPercentileAndMedian(t *testing.T) {
 	v := []float64{4, 1, 3, 2, nan, 5}
 	// numpy: nanpercentile([1..5], 1) = 1.04, 99 → 4.96; median 3.
-	lo, hi := nanPercentiles(v, 1, 99)
+	lo, hi := nanPercentiles(v, 1, 99, nil)
 	if math.Abs(lo-1.04) > 1e-12 || math.Abs(hi-4.96) > 1e-12 {
 		t.Errorf("percentiles %v %v, want 1.04 4.96", lo, hi)
 	}
