@@ -116,6 +116,10 @@ func runFill(ctx context.Context, stdout io.Writer, log *slog.Logger, opts fillO
 			batchEnd = archiveEnd
 		}
 		n, err := writeSynthetic(ctx, db, flux.SourceArchive, day, batchEnd, time.Second, opts.Seed)
+		if err != nil && ctx.Err() != nil {
+			log.Warn("interrupted: the batch in flight was rolled back, the days before it are stored", "day", day.Format("2006-01-02"))
+			break
+		}
 		if err != nil {
 			return err
 		}
@@ -127,9 +131,8 @@ func runFill(ctx context.Context, stdout io.Writer, log *slog.Logger, opts fillO
 			"eta", time.Duration(float64(el)/done-float64(el)).Round(time.Second))
 	}
 	archiveTime := time.Since(begin)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	// Measure even after an interruption: what is stored is consistent, day by day.
+	ctx = context.WithoutCancel(ctx)
 
 	var rawBytes, rawRows, rollupBytes int64
 	if err := db.Pool().QueryRow(ctx, `SELECT pg_total_relation_size('flux_archive'),
