@@ -202,9 +202,9 @@ func denoise(t []int64, l []float64, sc *scratch) []float64 {
 	var ar, m []float64
 	wg.Go(func() {
 		ar = absSpeedActivity(t, l, w40, w5, sc)
-		m = RollingMean(l, w5, sc.float64s(n))
+		m = rollingMean(l, w5, sc.float64s(n))
 	})
-	s := RollingMean(l, w40, sc.float64s(n))
+	s := rollingMean(l, w40, sc.float64s(n))
 	as := absSpeedActivity(t, s, w40, w5, sc)
 	rough := sc.float64s(n)
 	slight := sc.float64s(n)
@@ -213,8 +213,8 @@ func denoise(t []int64, l []float64, sc *scratch) []float64 {
 		rough[i] = b2f(d > roughLimit)
 		slight[i] = b2f(d > slightRough)
 	}
-	rn := RollingMean(rough, w5, sc.float64s(n))
-	rnd := RollingMean(slight, w5, rough)
+	rn := rollingMean(rough, w5, sc.float64s(n))
+	rnd := rollingMean(slight, w5, rough)
 	wg.Wait()
 
 	f := slight
@@ -227,8 +227,8 @@ func denoise(t []int64, l []float64, sc *scratch) []float64 {
 		f[i] = math.Min(1-valid, a)
 		fd[i] = math.Max(b-f[i], 0)
 	}
-	wg.Go(func() { f = RollingMean(f, w40, ar) })
-	fd = RollingMean(fd, w40, as)
+	wg.Go(func() { f = rollingMean(f, w40, ar) })
+	fd = rollingMean(fd, w40, as)
 	wg.Wait()
 	c := rnd
 	for i := range n {
@@ -252,8 +252,8 @@ func absSpeedActivity(t []int64, y []float64, w40, w5 Windows, sc *scratch) []fl
 	for i := range sp {
 		sp[i] = math.Abs(sp[i])
 	}
-	sum := RollingSum(sp, w40, sc.float64s(len(y)))
-	out := RollingMax(sum, w5, sp)
+	sum := rollingSum(sp, w40, sc.float64s(len(y)))
+	out := rollExtremeMax(sum, w5, sp)
 	sc.release(sum)
 	return out
 }
@@ -421,12 +421,12 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		w18 := sc.centered(t, int64(clippedWindow))
-		hx = RollingMax(l, w18, vf)
-		hn = RollingMin(l, w18, af)
+		hx = rollExtremeMax(l, w18, vf)
+		hn = rollExtremeMin(l, w18, af)
 		sc.releaseWindows(w18)
 	})
 	flatW := sc.centered(t, durationOf(flatIntervals*typical))
-	medV := RollingMedian(v, flatW, sc.float64s(n))
+	medV := rollingMedian(v, flatW, sc.float64s(n))
 	wg.Wait()
 	clipped := make([]bool, n)
 	for i := range n {
@@ -447,7 +447,7 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		excessive[i] = a[i] > exThr
 	}
 	bridgeW := sc.centered(t, durationOf(bridgeIntervals*typical))
-	bridged := RollingSum(high, bridgeW, hx)
+	bridged := rollingSum(high, bridgeW, hx)
 	sc.releaseWindows(flatW, bridgeW)
 
 	// Split flags on the unfiltered series, grouping over the kept points: a flag on a
@@ -546,7 +546,7 @@ func intervals(t []int64) ([]float64, float64) {
 		groupOf[i] = g
 		delta[i] = clip(seconds(d), intervalMin, intervalMax)
 	}
-	m := RollingMedian(delta, CountWindows(groupOf, intervalSamples), nil)
+	m := rollingMedian(delta, CountWindows(groupOf, intervalSamples), nil)
 	interval := delta
 	for i := range n {
 		if i+1 < n {

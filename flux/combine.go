@@ -308,7 +308,7 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 		tau[k] = float64(dl + dr)
 	}
 	win := CenteredWindows(st, int64(weightSmoothing))
-	sigma := RollingSum(tau, win, nil)
+	sigma := rollingSum(tau, win, nil)
 	ws := make([][]float64, nc)
 	x := make([]float64, m)
 	sx := make([]float64, m)
@@ -321,11 +321,11 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 				x[k] = 0
 			}
 		}
-		sz := RollingSum(x, win, sx)
+		sz := rollingSum(x, win, sx)
 		for k := range m {
 			x[k] = float64(weights[int(rowSeg[k])*nc+c] * float32(tau[k]))
 		}
-		sw := RollingSum(x, win, nil)
+		sw := rollingSum(x, win, nil)
 		for k := range m {
 			wk := weights[int(rowSeg[k])*nc+c]
 			if wk == 0 {

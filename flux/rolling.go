@@ -212,6 +212,12 @@ func RollingSum(x []float64, ws Windows, out []float64) []float64 {
 	if mismatched(x, ws, out) {
 		return out
 	}
+	return rollingSum(x, ws, out)
+}
+
+// rollingSum is RollingSum for windows known to match x.
+func rollingSum(x []float64, ws Windows, out []float64) []float64 {
+	out = grow(out, ws.Len())
 	rollKahan(x, ws, out, false)
 	return out
 }
@@ -223,6 +229,12 @@ func RollingMean(x []float64, ws Windows, out []float64) []float64 {
 	if mismatched(x, ws, out) {
 		return out
 	}
+	return rollingMean(x, ws, out)
+}
+
+// rollingMean is RollingMean for windows known to match x.
+func rollingMean(x []float64, ws Windows, out []float64) []float64 {
+	out = grow(out, ws.Len())
 	rollKahan(x, ws, out, true)
 	return out
 }
@@ -259,11 +271,27 @@ func RollingCount(x []float64, ws Windows, out []float64) []float64 {
 
 // RollingMax returns the NaN-skipping maximum of x over each window, into out.
 func RollingMax(x []float64, ws Windows, out []float64) []float64 {
+	out = grow(out, ws.Len())
+	if mismatched(x, ws, out) {
+		return out
+	}
 	return rollExtreme(x, ws, out, true)
 }
 
 // RollingMin returns the NaN-skipping minimum of x over each window, into out.
 func RollingMin(x []float64, ws Windows, out []float64) []float64 {
+	out = grow(out, ws.Len())
+	if mismatched(x, ws, out) {
+		return out
+	}
+	return rollExtreme(x, ws, out, false)
+}
+
+func rollExtremeMax(x []float64, ws Windows, out []float64) []float64 {
+	return rollExtreme(x, ws, out, true)
+}
+
+func rollExtremeMin(x []float64, ws Windows, out []float64) []float64 {
 	return rollExtreme(x, ws, out, false)
 }
 
@@ -271,9 +299,6 @@ func RollingMin(x []float64, ws Windows, out []float64) []float64 {
 // increase (min) from front to back; NaN values never enter it.
 func rollExtreme(x []float64, ws Windows, out []float64, isMax bool) []float64 {
 	out = grow(out, ws.Len())
-	if mismatched(x, ws, out) {
-		return out
-	}
 	idx := rollExtremeIndex(x, ws, nil, isMax)
 	for i, j := range idx {
 		if j < 0 {
@@ -336,6 +361,15 @@ func rollExtremeIndex(x []float64, ws Windows, out []int32, isMax bool) []int32 
 // RollingMedian returns the NaN-skipping median of x over each window (the mean of the
 // two middle values for an even count), into out.
 func RollingMedian(x []float64, ws Windows, out []float64) []float64 {
+	out = grow(out, ws.Len())
+	if mismatched(x, ws, out) {
+		return out
+	}
+	return rollingMedian(x, ws, out)
+}
+
+// rollingMedian is RollingMedian for windows known to match x.
+func rollingMedian(x []float64, ws Windows, out []float64) []float64 {
 	return rollOrder(x, ws, out, func(r orderWindow, nobs int) float64 {
 		mid := nobs / 2
 		if nobs%2 == 1 {
@@ -348,6 +382,10 @@ func RollingMedian(x []float64, ws Windows, out []float64) []float64 {
 // RollingQuantile returns the NaN-skipping quantile q (0..1, linear interpolation
 // between the two nearest ranks) of x over each window, into out.
 func RollingQuantile(x []float64, ws Windows, q float64, out []float64) []float64 {
+	out = grow(out, ws.Len())
+	if mismatched(x, ws, out) {
+		return out
+	}
 	return rollOrder(x, ws, out, quantileStat(q))
 }
 
@@ -371,10 +409,6 @@ type orderWindow interface {
 }
 
 func rollOrder(x []float64, ws Windows, out []float64, stat func(r orderWindow, nobs int) float64) []float64 {
-	out = grow(out, ws.Len())
-	if mismatched(x, ws, out) {
-		return out
-	}
 	widest := 0
 	for i := range ws.Len() {
 		widest = max(widest, int(ws.Hi[i]-ws.Lo[i]))
