@@ -102,7 +102,7 @@ func runMigrate(ctx context.Context, env *cliEnv, op string, n int) error {
 		state := "up to date"
 		switch {
 		case dirty:
-			state = fmt.Sprintf("DIRTY: migration %d failed halfway; see `heliotime migrate up` for how to fix it", v)
+			state = "DIRTY: " + (&store.DirtyError{URL: name, Version: v}).Error()
 		case v < m.Latest():
 			state = "behind: run `heliotime migrate`"
 		case v > m.Latest():

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -26,7 +25,7 @@ func pendingCmd(use, short string, flags func(*pflag.FlagSet)) *cobra.Command {
 	return cmd
 }
 
-// The documented flags of the commands built elsewhere, for their pending placeholders.
+// The documented flags of the commands whose capability is not built yet.
 
 func importFlags(fs *pflag.FlagSet) {
 	fs.String("source", "archive", "what to import: archive or live")
@@ -42,38 +41,4 @@ func importFlags(fs *pflag.FlagSet) {
 	fs.Bool("wait", false, "wait for another import of the same source to finish instead of failing")
 	fs.String("import-start", "", "earliest day an archive import without --from reaches back to")
 	fs.String("log-format", "text", "log format: text or json")
-}
-
-func serveFlags(fs *pflag.FlagSet) {
-	fs.String("addr", ":8000", "HTTP listen address")
-	fs.Bool("follow-live", false, "import the live feed in the background while serving")
-	fs.Bool("import-archive", false, "import the archive in the background while serving")
-	fs.StringSlice("cors-origins", []string{"*"}, "origins allowed by CORS")
-	fs.Duration("query-timeout", 30*time.Second, "bound on one query (503 when exceeded)")
-	fs.Int("max-resolution", 2000, "most points per series a query answers")
-}
-
-func queryFlags(fs *pflag.FlagSet) {
-	fs.String("from", "", "start of the window (RFC 3339 or YYYY-MM-DD)")
-	fs.String("to", "", "end of the window (RFC 3339 or YYYY-MM-DD)")
-	fs.Int("resolution", 2000, "number of points")
-	fs.Int("satellite", 0, "GOES satellite, 0 = combined")
-	fs.String("band", "long", "band: short or long")
-	fs.Bool("clean", true, "cleaned flux (false: raw as published)")
-	fs.String("source", "", "archive or live (default: both, stitched)")
-	fs.String("aggregate", "max", "bucket aggregate: max, or minmax for an envelope")
-	fs.String("format", "csv", "output format: csv or json")
-}
-
-func cleanFlags(fs *pflag.FlagSet) {
-	fs.String("source", "", "archive or live")
-	fs.String("from", "", "start of the window")
-	fs.String("to", "", "end of the window")
-	fs.StringSlice("file", nil, "clean these local files instead of stored flux")
-	fs.String("output", "", "write the cleaned series here (default stdout)")
-	fs.String("plot", "", "write a plot of raw and cleaned flux here")
-}
-
-func inspectFlags(fs *pflag.FlagSet) {
-	fs.Int("records", 5, "number of records to show")
 }

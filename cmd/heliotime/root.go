@@ -117,10 +117,10 @@ the config file (--config, ./heliotime.yaml, $XDG_CONFIG_HOME/heliotime/config.y
 		// Commands of the other capabilities: the constructor of each one's file, or a
 		// pending placeholder with the documented flags until that file exists.
 		pendingCmd("import", "Import the archive or the live feed into the database", importFlags),
-		pendingCmd("serve", "Serve the flux record over HTTP", serveFlags),
-		pendingCmd("query", "Print a window of the flux record", queryFlags),
-		pendingCmd("clean", "Clean a series of flux (artifact removal) and write or plot it", cleanFlags),
-		pendingCmd("inspect", "Describe a NOAA data file: its variables, times and flux", inspectFlags),
+		newServeCmd(env),
+		newQueryCmd(env),
+		newCleanCmd(env),
+		newInspectCmd(env),
 	)
 	for _, c := range allCommands(root) {
 		c.SetHelpTemplate(c.HelpTemplate() + exitStatusHelp)
