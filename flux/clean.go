@@ -206,15 +206,29 @@ func denoise(t []int64, l []float64, sc *scratch) []float64 {
 	})
 	s := rollingMean(l, w40, sc.float64s(n))
 	as := absSpeedActivity(t, s, w40, w5, sc)
-	rough := sc.float64s(n)
-	slight := sc.float64s(n)
+	// Shares of rough and slightly rough points within 5 min. A compensated sum of 0/1
+	// flags is an exact count, so prefix counts give pandas' means exactly.
+	roughBefore := make([]int32, n+1)
+	slightBefore := make([]int32, n+1)
 	for i := range n {
 		d := math.Abs(s[i] - l[i])
-		rough[i] = b2f(d > roughLimit)
-		slight[i] = b2f(d > slightRough)
+		roughBefore[i+1] = roughBefore[i]
+		slightBefore[i+1] = slightBefore[i]
+		if d > roughLimit {
+			roughBefore[i+1]++
+		}
+		if d > slightRough {
+			slightBefore[i+1]++
+		}
 	}
-	rn := rollingMean(rough, w5, sc.float64s(n))
-	rnd := rollingMean(slight, w5, rough)
+	rn := sc.float64s(n)
+	rnd := sc.float64s(n)
+	for i := range n {
+		lo, hi := w5.Lo[i], w5.Hi[i]
+		rn[i] = float64(roughBefore[hi]-roughBefore[lo]) / float64(hi-lo)
+		rnd[i] = float64(slightBefore[hi]-slightBefore[lo]) / float64(hi-lo)
+	}
+	slight := sc.float64s(n)
 	wg.Wait()
 
 	f := slight
@@ -446,8 +460,18 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		high[i] = b2f(a[i] > thr)
 		excessive[i] = a[i] > exThr
 	}
+	// The bridging sum counts flags: prefix counts give it exactly.
 	bridgeW := sc.centered(t, durationOf(bridgeIntervals*typical))
-	bridged := rollingSum(high, bridgeW, hx)
+	bridged := hx
+	var count float64
+	highBefore := make([]int32, n+1)
+	for i, h := range high {
+		count += h
+		highBefore[i+1] = int32(count)
+	}
+	for i := range n {
+		bridged[i] = float64(highBefore[bridgeW.Hi[i]] - highBefore[bridgeW.Lo[i]])
+	}
 	sc.releaseWindows(flatW, bridgeW)
 
 	// Split flags on the unfiltered series, grouping over the kept points: a flag on a

@@ -2,6 +2,7 @@ package flux
 
 import (
 	"math"
+	"sync"
 )
 
 // section is an uncertainty section [start, end] (Unix ns) with a reference log value:
@@ -232,8 +233,12 @@ func connectivityFilter(t []int64, l []float64, groups []group, typical float64)
 	}
 	fwd := connectivity{t: t, l: l, k: k, forward: true}
 	bwd := connectivity{t: t, l: l, k: k, forward: false}
-	outF, secF := fwd.pass(groups)
+	var outF []bool
+	var secF []section
+	var wg sync.WaitGroup
+	wg.Go(func() { outF, secF = fwd.pass(groups) })
 	outB, secB := bwd.pass(groups)
+	wg.Wait()
 
 	var unc []uncertain
 	for i, j := 0, 0; i < len(secF) && j < len(secB); {
