@@ -80,10 +80,7 @@ func Clean(s Series, r Range) Series {
 	sc := new(scratch)
 	// The sampling-interval estimate needs only the times: compute it meanwhile.
 	var iv intervalEstimate
-	var wg sync.WaitGroup
-	wg.Go(func() { iv.interval, iv.typical = intervals(t) })
-	ld := denoise(t, l, sc)
-	wg.Wait()
+	ld := denoise(t, l, sc, func() { iv.interval, iv.typical = intervals(t) })
 	keep := removeOutliers(t, ld, iv, r, sc)
 	out := Series{Time: make([]int64, 0, len(keep)), Flux: make([]float32, 0, len(keep))}
 	for _, i := range keep {
@@ -190,20 +187,27 @@ func b2f(b bool) float64 {
 
 // denoise returns L + C, the log flux with rough, zig-zagging stretches smoothed.
 // Independent aggregations run on two goroutines.
-func denoise(t []int64, l []float64, sc *scratch) []float64 {
+//
+// side, when not nil, runs first on the second goroutine: work of the caller that
+// balances the two (at most two goroutines compute at any time).
+func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	n := len(l)
 	var w40, w5 Windows
-	var wg sync.WaitGroup
-	wg.Go(func() { w5 = sc.centered(t, int64(smoothWindow)) })
-	w40 = sc.centered(t, int64(sustainedWindow))
-	wg.Wait()
-
-	// Ar = max5(sum40(|speed(L)|)) and M = mean5(L) need only L.
-	var ar, m []float64
+	var windows, wg sync.WaitGroup
+	windows.Add(1)
+	// Ar = max5(sum40(|speed(L)|)) needs only L.
+	var ar []float64
 	wg.Go(func() {
+		if side != nil {
+			side()
+		}
+		windows.Wait()
 		ar = absSpeedActivity(t, l, w40, w5, sc)
-		m = rollingMean(l, w5, sc.float64s(n))
 	})
+	w40 = sc.centered(t, int64(sustainedWindow))
+	w5 = sc.centered(t, int64(smoothWindow))
+	windows.Done()
+	m := rollingMean(l, w5, sc.float64s(n))
 	s := rollingMean(l, w40, sc.float64s(n))
 	as := absSpeedActivity(t, s, w40, w5, sc)
 	// Shares of rough and slightly rough points within 5 min. A compensated sum of 0/1
