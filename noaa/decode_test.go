@@ -675,12 +675,17 @@ func FuzzDecode(f *testing.F) {
 }
 
 // BenchmarkDecode decodes each full-day file of $HELIOTIME_BENCH_DIR (default
-// ../shared/bench), netCDF read included.
+// ../shared/bench), netCDF read included, and the full-day FITS samples (whose
+// decoding is all in this module's code).
 func BenchmarkDecode(b *testing.B) {
 	dir := sharedDir("HELIOTIME_BENCH_DIR", "bench")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.nc"))
 	if len(files) == 0 {
 		b.Skipf("no benchmark files in %q (set HELIOTIME_BENCH_DIR)", dir)
+	}
+	if samples := sharedDir("HELIOTIME_NOAA_SAMPLES", "noaa"); samples != "" {
+		fits, _ := filepath.Glob(filepath.Join(samples, "go*.fits*"))
+		files = append(files, fits...)
 	}
 	for _, p := range files {
 		data, err := os.ReadFile(p)

@@ -3,6 +3,7 @@ package fits
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -95,7 +96,7 @@ func Open(r io.ReaderAt, size int64) (*File, error) {
 		}
 	}
 	if magic == [2]byte{0x1f, 0x8b} {
-		data, err := inflate(io.NewSectionReader(r, 0, size))
+		data, err := inflate(r, size)
 		if err != nil {
 			return nil, err
 		}
@@ -107,19 +108,28 @@ func Open(r io.ReaderAt, size int64) (*File, error) {
 	return f, nil
 }
 
-func inflate(r io.Reader) ([]byte, error) {
-	zr, err := gzip.NewReader(r)
+func inflate(r io.ReaderAt, size int64) ([]byte, error) {
+	zr, err := gzip.NewReader(io.NewSectionReader(r, 0, size))
 	if err != nil {
 		return nil, fmt.Errorf("fits: gzip header: %w", err)
 	}
-	data, err := io.ReadAll(io.LimitReader(zr, MaxDecompressedSize+1))
-	if err != nil {
+	// The gzip trailer's ISIZE (the inflated size mod 2^32) sizes the buffer up front.
+	// It is only a hint, since a hostile file may lie: it is used only when deflate
+	// could reach it from this many bytes (at most about 1032:1).
+	var buf bytes.Buffer
+	var isize [4]byte
+	if size >= 18 && readAt(r, isize[:], size-4) == nil {
+		if n := int64(binary.LittleEndian.Uint32(isize[:])); n <= MaxDecompressedSize && n <= size*1032 {
+			buf.Grow(int(n) + 1)
+		}
+	}
+	if _, err := io.Copy(&buf, io.LimitReader(zr, MaxDecompressedSize+1)); err != nil {
 		return nil, fmt.Errorf("fits: gunzip: %w", err)
 	}
-	if len(data) > MaxDecompressedSize {
+	if buf.Len() > MaxDecompressedSize {
 		return nil, fmt.Errorf("fits: gunzip: more than %d bytes: %w", MaxDecompressedSize, ErrFormat)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 // HDUs returns every HDU in file order.
