@@ -318,7 +318,10 @@ func rollExtremeIndex(x []float64, ws Windows, out []int32, isMax bool) []int32 
 		out = make([]int32, n)
 	}
 	out = out[:n]
+	// The deque holds candidate indices and, alongside, their values (no indirection
+	// in the inner loop); entries before head have left the window.
 	q := make([]int32, 0, 64)
+	qv := make([]float64, 0, 64)
 	head := 0
 	next := 0
 	for i := range n {
@@ -331,16 +334,18 @@ func rollExtremeIndex(x []float64, ws Windows, out []int32, isMax bool) []int32 
 			if v != v {
 				continue
 			}
+			k := len(qv)
 			if isMax {
-				for len(q) > head && x[q[len(q)-1]] < v {
-					q = q[:len(q)-1]
+				for k > head && qv[k-1] < v {
+					k--
 				}
 			} else {
-				for len(q) > head && x[q[len(q)-1]] > v {
-					q = q[:len(q)-1]
+				for k > head && qv[k-1] > v {
+					k--
 				}
 			}
-			q = append(q, int32(next))
+			q = append(q[:k], int32(next))
+			qv = append(qv[:k], v)
 		}
 		for head < len(q) && int(q[head]) < lo {
 			head++
@@ -352,6 +357,7 @@ func rollExtremeIndex(x []float64, ws Windows, out []int32, isMax bool) []int32 
 		}
 		if head > 4096 && head*2 > len(q) {
 			q = append(q[:0], q[head:]...)
+			qv = append(qv[:0], qv[head:]...)
 			head = 0
 		}
 	}
@@ -482,13 +488,19 @@ func (w *sortedWindow) add(i int) {
 	if x != x {
 		return
 	}
-	p := len(w.v)
-	w.v = append(w.v, x)
-	for p > 0 && w.v[p-1] > x {
-		w.v[p] = w.v[p-1]
-		p--
+	// First position holding a value > x.
+	lo, hi := 0, len(w.v)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if w.v[m] <= x {
+			lo = m + 1
+		} else {
+			hi = m
+		}
 	}
-	w.v[p] = x
+	w.v = append(w.v, 0)
+	copy(w.v[lo+1:], w.v[lo:])
+	w.v[lo] = x
 }
 
 func (w *sortedWindow) remove(i int) {
@@ -496,12 +508,19 @@ func (w *sortedWindow) remove(i int) {
 	if x != x {
 		return
 	}
-	for p, e := range w.v {
-		if e == x {
-			copy(w.v[p:], w.v[p+1:])
-			w.v = w.v[:len(w.v)-1]
-			return
+	// First position holding a value >= x: an equal value is there.
+	lo, hi := 0, len(w.v)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if w.v[m] < x {
+			lo = m + 1
+		} else {
+			hi = m
 		}
+	}
+	if lo < len(w.v) && w.v[lo] == x {
+		copy(w.v[lo:], w.v[lo+1:])
+		w.v = w.v[:len(w.v)-1]
 	}
 }
 
