@@ -163,41 +163,137 @@ func prepareWrites(in []ChannelWrite) ([]channelWrite, error) {
 	return out, nil
 }
 
-// writeRaw deletes each channel's raw rows in its range and copies the new ones in.
+// writeRaw replaces each channel's raw rows in its range by the new points. Channels
+// without stored rows in their range are copied straight into the table. The others
+// (re-imports, and the clean and combined borders every batch recomputes) are merged
+// through a staging table: only rows that changed are deleted and inserted, so an
+// identical re-write touches no index entry.
 func writeRaw(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWrite, st *WriteStats, delta map[flux.Channel]int64) error {
 	table := RawTable(src)
-	var del pgx.Batch
+	cols := []string{"time", "satellite", "band", "is_clean", "flux"}
+	var probe pgx.Batch
 	for _, c := range chans {
-		del.Queue(`DELETE FROM `+table+` WHERE satellite = $1 AND band = $2::text::frequency_band AND is_clean = $3
-			AND time >= $4 AND time < $5`,
+		probe.Queue(`SELECT EXISTS (SELECT 1 FROM `+table+` WHERE satellite = $1 AND band = $2::text::frequency_band AND is_clean = $3
+			AND time >= $4 AND time < $5)`,
 			c.ch.Satellite, c.ch.Band.String(), c.ch.Clean, tsOf(c.replace.Start), tsOf(c.replace.End))
 	}
-	if del.Len() > 0 {
-		res := tx.SendBatch(ctx, &del)
+	var fresh, merge []channelWrite
+	if probe.Len() > 0 {
+		res := tx.SendBatch(ctx, &probe)
 		for _, c := range chans {
-			tag, err := res.Exec()
-			if err != nil {
+			var exists bool
+			if err := res.QueryRow().Scan(&exists); err != nil {
 				res.Close()
+				return fmt.Errorf("probe %s rows of %s in %s: %w", table, c.ch, c.replace, err)
+			}
+			if exists {
+				merge = append(merge, c)
+			} else {
+				fresh = append(fresh, c)
+			}
+		}
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("probe %s rows: %w", table, err)
+		}
+	}
+	for _, c := range chans {
+		st.PerChannel[c.ch] = int64(len(c.time))
+		st.Written += int64(len(c.time))
+	}
+	if len(fresh) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, &rawSource{chans: fresh, i: -1}); err != nil {
+			return fmt.Errorf("copy into %s: %w", table, err)
+		}
+		for _, c := range fresh {
+			delta[c.ch] += int64(len(c.time))
+		}
+	}
+	if len(merge) == 0 {
+		return nil
+	}
+	// Merge: compare with the stored rows and write only the difference.
+	var inserts []channelWrite
+	for _, c := range merge {
+		del, ins, full, err := diffStored(ctx, tx, table, c)
+		if err != nil {
+			return err
+		}
+		if full {
+			tag, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE satellite = $1 AND band = $2::text::frequency_band AND is_clean = $3
+				AND time >= $4 AND time < $5`, c.ch.Satellite, c.ch.Band.String(), c.ch.Clean, tsOf(c.replace.Start), tsOf(c.replace.End))
+			if err != nil {
 				return fmt.Errorf("delete %s rows of %s in %s: %w", table, c.ch, c.replace, err)
+			}
+			st.Deleted += tag.RowsAffected()
+			delta[c.ch] += int64(len(c.time)) - tag.RowsAffected()
+			inserts = append(inserts, c)
+			continue
+		}
+		if len(del) > 0 {
+			tag, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE satellite = $1 AND band = $2::text::frequency_band AND is_clean = $3
+				AND time = ANY($4::timestamptz[])`, c.ch.Satellite, c.ch.Band.String(), c.ch.Clean, del)
+			if err != nil {
+				return fmt.Errorf("delete changed %s rows of %s in %s: %w", table, c.ch, c.replace, err)
 			}
 			st.Deleted += tag.RowsAffected()
 			delta[c.ch] -= tag.RowsAffected()
 		}
-		if err := res.Close(); err != nil {
-			return fmt.Errorf("delete %s rows: %w", table, err)
+		delta[c.ch] += int64(ins.Len())
+		if ins.Len() > 0 {
+			inserts = append(inserts, channelWrite{ch: c.ch, replace: c.replace, time: ins.Time, flux: ins.Flux})
 		}
 	}
-	src2 := &rawSource{chans: chans, ci: 0, i: -1}
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{table}, []string{"time", "satellite", "band", "is_clean", "flux"}, src2)
-	if err != nil {
-		return fmt.Errorf("copy into %s: %w", table, err)
-	}
-	st.Written = n
-	for _, c := range chans {
-		st.PerChannel[c.ch] = int64(len(c.time))
-		delta[c.ch] += int64(len(c.time))
+	if len(inserts) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, &rawSource{chans: inserts, i: -1}); err != nil {
+			return fmt.Errorf("copy into %s: %w", table, err)
+		}
 	}
 	return nil
+}
+
+// diffStored compares c's new points with its stored rows in c's range: del are the
+// stored times to delete (gone or changed), ins the points to insert (new or changed).
+// When most stored rows change, full reports that replacing the whole range is cheaper.
+func diffStored(ctx context.Context, tx pgx.Tx, table string, c channelWrite) (del []time.Time, ins flux.Series, full bool, err error) {
+	rows, err := tx.Query(ctx, `SELECT time, flux FROM `+table+` WHERE satellite = $1 AND band = $2::text::frequency_band AND is_clean = $3
+		AND time >= $4 AND time < $5 ORDER BY time`, c.ch.Satellite, c.ch.Band.String(), c.ch.Clean, tsOf(c.replace.Start), tsOf(c.replace.End))
+	if err != nil {
+		return nil, ins, false, fmt.Errorf("read stored %s rows of %s: %w", table, c.ch, err)
+	}
+	defer rows.Close()
+	var (
+		t      time.Time
+		v      float32
+		i      int
+		stored int
+	)
+	for rows.Next() {
+		if err := rows.Scan(&t, &v); err != nil {
+			return nil, ins, false, fmt.Errorf("read stored %s rows of %s: %w", table, c.ch, err)
+		}
+		stored++
+		ns := t.UnixNano()
+		for i < len(c.time) && c.time[i] < ns {
+			ins.Append(c.time[i], c.flux[i])
+			i++
+		}
+		if i < len(c.time) && c.time[i] == ns {
+			if c.flux[i] != v {
+				del = append(del, t)
+				ins.Append(c.time[i], c.flux[i])
+			}
+			i++
+			continue
+		}
+		del = append(del, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, ins, false, fmt.Errorf("read stored %s rows of %s: %w", table, c.ch, err)
+	}
+	for ; i < len(c.time); i++ {
+		ins.Append(c.time[i], c.flux[i])
+	}
+	return del, ins, len(del) > 10000 && 2*len(del) > stored, nil
 }
 
 // rawSource feeds the channels' points to CopyFrom without building a row slice.
