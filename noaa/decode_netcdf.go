@@ -30,6 +30,8 @@ const (
 const (
 	fillIrrad = -99999
 	fillGOESR = -9999
+	// timeFillNOAA is the time fill of every family, also when the attribute is lost.
+	timeFillNOAA = -9999
 )
 
 // ncLayout names the variables of one product.
@@ -169,7 +171,7 @@ func decodeNetCDF(name string, r io.ReaderAt, size int64, opts DecodeOptions) (*
 	firstTime := int64(math.MinInt64)
 	for i, s := range secs {
 		t, ok := secondsToNanos(ep, s)
-		if ok && hasTimeFill && s == timeFill {
+		if ok && (s == timeFillNOAA || hasTimeFill && s == timeFill) {
 			ok = false
 		}
 		if ok && firstTime == math.MinInt64 {

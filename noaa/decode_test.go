@@ -412,8 +412,8 @@ func TestDecodeFixtures(t *testing.T) {
 			"sci_xrsf-l2-avg1m_g18_d20240510_v2-2-0.nc", noaa.ProductAvg1m, 18, "2024-05-10",
 			want{
 				stats: [2]noaa.BandStats{
-					{Records: 6, Kept: 3, Flagged: 3},
-					{Records: 6, Kept: 4, Fill: 1, Flagged: 1},
+					{Records: 7, Kept: 3, BadTime: 1, Flagged: 3},
+					{Records: 7, Kept: 4, BadTime: 1, Fill: 1, Flagged: 1},
 				},
 				times: [2][]string{
 					{"2024-05-10T00:00:00Z", "2024-05-10T00:01:00Z", "2024-05-10T00:02:00Z"},
