@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 )
 
 // chunkRef locates one stored chunk.
@@ -159,6 +161,20 @@ func copyRegion(out []byte, shape []int64, start uint64, src []byte, origin, cs,
 		copy(out[:es], src)
 		return
 	}
+	if rank == 1 {
+		lo := max(origin[0], start)
+		hi := min(origin[0]+cs[0], start+uint64(shape[0]), ext[0])
+		if lo >= hi {
+			return
+		}
+		o := (lo - start) * uint64(es)
+		c := (lo - origin[0]) * uint64(es)
+		n := (hi - lo) * uint64(es)
+		if c+n <= uint64(len(src)) && o+n <= uint64(len(out)) {
+			copy(out[o:o+n], src[c:c+n])
+		}
+		return
+	}
 	lo := make([]uint64, rank)
 	hi := make([]uint64, rank)
 	for k := 0; k < rank; k++ {
@@ -217,6 +233,7 @@ type chunkState struct {
 	raw, a, b []byte
 	zr        io.ReadCloser
 	br        bytes.Reader
+	lc, dc    huffman
 }
 
 func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, out []byte, es int) error {
@@ -239,22 +256,59 @@ func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, o
 	if ds.cerr != nil {
 		return ds.cerr
 	}
-	st := h.getState()
-	defer h.putState(st)
 	end := uint64(start) + uint64(shape[0])
 	if len(shape) == 0 {
 		end = 1
 	}
+	need := make([]int, 0, len(ds.chunks))
 	for i := range ds.chunks {
 		c := &ds.chunks[i]
 		if len(c.origin) > 0 && (c.origin[0] >= end || c.origin[0]+lay.chunk[0] <= uint64(start)) {
 			continue
 		}
-		data, err := h.loadChunk(v, c, cb, st)
+		need = append(need, i)
+	}
+	// Chunks cover disjoint parts of out, so they can be decoded in
+	// parallel; small reads stay on the calling goroutine.
+	workers := min(runtime.GOMAXPROCS(0), 4, len(need)/8)
+	if workers < 2 {
+		st := h.getState()
+		defer h.putState(st)
+		for _, i := range need {
+			c := &ds.chunks[i]
+			data, err := h.loadChunk(v, c, cb, st)
+			if err != nil {
+				return err
+			}
+			copyRegion(out, shape, uint64(start), data, c.origin, lay.chunk, ext, es)
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			st := h.getState()
+			defer h.putState(st)
+			lo, hi := w*len(need)/workers, (w+1)*len(need)/workers
+			for _, i := range need[lo:hi] {
+				c := &ds.chunks[i]
+				data, err := h.loadChunk(v, c, cb, st)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				copyRegion(out, shape, uint64(start), data, c.origin, lay.chunk, ext, es)
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}
-		copyRegion(out, shape, uint64(start), data, c.origin, lay.chunk, ext, es)
 	}
 	return nil
 }
@@ -283,8 +337,8 @@ func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState) ([]by
 		return nil, fmt.Errorf("variable %q: chunk at 0x%x: stored size %d exceeds file size", v.Name, c.addr, c.size)
 	}
 	st.raw = grow(st.raw, c.size)
-	if err := h.src.readInto(st.raw, c.addr, fmt.Sprintf("variable %q chunk", v.Name)); err != nil {
-		return nil, err
+	if err := h.src.readInto(st.raw, c.addr, "chunk"); err != nil {
+		return nil, fmt.Errorf("variable %q: %w", v.Name, err)
 	}
 	cur := st.raw
 	for i := len(lay.filters) - 1; i >= 0; i-- {
@@ -294,6 +348,25 @@ func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState) ([]by
 		}
 		switch f.id {
 		case 1:
+			want := cb
+			for j := 0; j < i; j++ {
+				if lay.filters[j].id == 3 && c.mask&(1<<uint(j)) == 0 {
+					want += 4
+				}
+			}
+			dst := &st.a
+			if len(cur) > 0 && len(*dst) > 0 && &cur[0] == &(*dst)[0] {
+				dst = &st.b
+			}
+			*dst = grow(*dst, want)
+			if want <= smallInflateMax {
+				n, err := zlibInflate(cur, *dst, &st.lc, &st.dc)
+				if err != nil {
+					return nil, fmt.Errorf("variable %q: deflate chunk at 0x%x: %w", v.Name, c.addr, err)
+				}
+				cur = (*dst)[:n]
+				continue
+			}
 			st.br.Reset(cur)
 			var err error
 			if st.zr == nil {
@@ -304,17 +377,6 @@ func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState) ([]by
 			if err != nil {
 				return nil, fmt.Errorf("variable %q: deflate chunk at 0x%x: %w", v.Name, c.addr, err)
 			}
-			dst := &st.a
-			if len(cur) > 0 && len(*dst) > 0 && &cur[0] == &(*dst)[0] {
-				dst = &st.b
-			}
-			want := cb
-			for j := 0; j < i; j++ {
-				if lay.filters[j].id == 3 && c.mask&(1<<uint(j)) == 0 {
-					want += 4
-				}
-			}
-			*dst = grow(*dst, want)
 			n, err := io.ReadFull(st.zr, *dst)
 			if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 				return nil, fmt.Errorf("variable %q: deflate chunk at 0x%x: %w", v.Name, c.addr, err)

@@ -1,0 +1,322 @@
+package netcdf
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/adler32"
+	"math/bits"
+)
+
+// Small chunks (a minute of records) are dominated by the cost of
+// building Huffman lookup tables in compress/flate. smallInflate decodes
+// zlib streams with small lookup tables (cheap to build) and canonical
+// bit-by-bit decoding of long codes, straight into the destination; it
+// follows Mark Adler's puff. Large chunks go to compress/flate.
+
+// smallInflateMax is the largest decoded chunk handled by smallInflate.
+const smallInflateMax = 8 << 10
+
+var errInflate = errors.New("invalid deflate data")
+
+// fastBits is the code length resolved by one table lookup; longer codes
+// (rare) are decoded canonically bit by bit.
+const fastBits = 8
+
+type huffman struct {
+	count  [16]int16
+	symbol [288]int16
+	fast   [1 << fastBits]uint16 // symbol<<4 | length, 0 when longer
+}
+
+type puff struct {
+	in     []byte
+	pos    int
+	bitbuf uint32
+	bitcnt uint
+	out    []byte
+	n      int
+	bad    bool
+}
+
+func (s *puff) bits(need uint) int {
+	for s.bitcnt < need {
+		if s.pos >= len(s.in) {
+			s.bad = true
+			return 0
+		}
+		s.bitbuf |= uint32(s.in[s.pos]) << s.bitcnt
+		s.pos++
+		s.bitcnt += 8
+	}
+	v := int(s.bitbuf & (1<<need - 1))
+	s.bitbuf >>= need
+	s.bitcnt -= need
+	return v
+}
+
+// refill tops the bit buffer up to at least 24 bits while input lasts.
+func (s *puff) refill() {
+	for s.bitcnt <= 24 && s.pos < len(s.in) {
+		s.bitbuf |= uint32(s.in[s.pos]) << s.bitcnt
+		s.pos++
+		s.bitcnt += 8
+	}
+}
+
+// align drops the bits up to the next byte boundary and hands whole
+// buffered bytes back to the input.
+func (s *puff) align() {
+	s.pos -= int(s.bitcnt / 8)
+	s.bitbuf, s.bitcnt = 0, 0
+}
+
+// construct builds a canonical code from code lengths; it fails only on an
+// over-subscribed code (incomplete codes fail at decode time).
+func (h *huffman) construct(length []int16) bool {
+	h.count = [16]int16{}
+	for _, l := range length {
+		h.count[l]++
+	}
+	if int(h.count[0]) == len(length) {
+		return true
+	}
+	left := 1
+	for l := 1; l < 16; l++ {
+		left <<= 1
+		left -= int(h.count[l])
+		if left < 0 {
+			return false
+		}
+	}
+	var offs [16]int16
+	for l := 1; l < 15; l++ {
+		offs[l+1] = offs[l] + h.count[l]
+	}
+	for sym, l := range length {
+		if l != 0 {
+			h.symbol[offs[l]] = int16(sym)
+			offs[l]++
+		}
+	}
+	// Lookup table of the short codes: canonical codes are assigned in
+	// symbol-table order, and deflate sends them most significant bit
+	// first, so the table index is the bit-reversed code.
+	h.fast = [1 << fastBits]uint16{}
+	code, idx := 0, 0
+	for l := 1; l <= fastBits; l++ {
+		for k := 0; k < int(h.count[l]); k++ {
+			r := int(bits.Reverse16(uint16(code))) >> (16 - l)
+			e := uint16(h.symbol[idx])<<4 | uint16(l)
+			for j := r; j < 1<<fastBits; j += 1 << l {
+				h.fast[j] = e
+			}
+			code++
+			idx++
+		}
+		code <<= 1
+	}
+	return true
+}
+
+func (s *puff) decode(h *huffman) int {
+	if s.bitcnt < fastBits {
+		s.refill()
+	}
+	if e := h.fast[s.bitbuf&(1<<fastBits-1)]; e != 0 && uint(e&15) <= s.bitcnt {
+		n := uint(e & 15)
+		s.bitbuf >>= n
+		s.bitcnt -= n
+		return int(e >> 4)
+	}
+	code, first, index := 0, 0, 0
+	for l := 1; l <= 15; l++ {
+		code |= s.bits(1)
+		if s.bad {
+			return -1
+		}
+		count := int(h.count[l])
+		if code-count < first {
+			return int(h.symbol[index+(code-first)])
+		}
+		index += count
+		first += count
+		first <<= 1
+		code <<= 1
+	}
+	s.bad = true
+	return -1
+}
+
+var (
+	lenBase  = [29]int16{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+	lenExtra = [29]uint8{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	dstBase  = [30]int32{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
+	dstExtra = [30]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+	clOrder  = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+)
+
+func (s *puff) codes(lc, dc *huffman) bool {
+	for {
+		sym := s.decode(lc)
+		if s.bad || sym < 0 {
+			return false
+		}
+		if sym < 256 {
+			if s.n >= len(s.out) {
+				return false
+			}
+			s.out[s.n] = byte(sym)
+			s.n++
+			continue
+		}
+		if sym == 256 {
+			return true
+		}
+		sym -= 257
+		if sym >= 29 {
+			return false
+		}
+		ln := int(lenBase[sym]) + s.bits(uint(lenExtra[sym]))
+		ds := s.decode(dc)
+		if s.bad || ds < 0 || ds >= 30 {
+			return false
+		}
+		dist := int(dstBase[ds]) + s.bits(uint(dstExtra[ds]))
+		if s.bad || dist > s.n || s.n+ln > len(s.out) {
+			return false
+		}
+		src := s.n - dist
+		if dist >= ln {
+			copy(s.out[s.n:s.n+ln], s.out[src:src+ln])
+		} else {
+			for i := 0; i < ln; i++ {
+				s.out[s.n+i] = s.out[src+i]
+			}
+		}
+		s.n += ln
+	}
+}
+
+// zlibInflate decodes the zlib stream in into out and returns the number
+// of bytes written; the stream must end and match its Adler-32 checksum.
+func zlibInflate(in, out []byte, lc, dc *huffman) (int, error) {
+	if len(in) < 6 || in[0]&0x0f != 8 || (uint(in[0])<<8|uint(in[1]))%31 != 0 || in[1]&0x20 != 0 {
+		return 0, errors.New("invalid zlib header")
+	}
+	s := &puff{in: in, pos: 2, out: out}
+	var lengths [320]int16
+	for {
+		last := s.bits(1)
+		typ := s.bits(2)
+		if s.bad {
+			return 0, errInflate
+		}
+		switch typ {
+		case 0:
+			s.align()
+			if s.pos+4 > len(s.in) {
+				return 0, errInflate
+			}
+			n := int(binary.LittleEndian.Uint16(s.in[s.pos:]))
+			if binary.LittleEndian.Uint16(s.in[s.pos+2:]) != ^uint16(n) {
+				return 0, errInflate
+			}
+			s.pos += 4
+			if s.pos+n > len(s.in) || s.n+n > len(s.out) {
+				return 0, errInflate
+			}
+			copy(s.out[s.n:], s.in[s.pos:s.pos+n])
+			s.pos += n
+			s.n += n
+		case 1:
+			l := lengths[:288]
+			for i := range l {
+				switch {
+				case i < 144:
+					l[i] = 8
+				case i < 256:
+					l[i] = 9
+				case i < 280:
+					l[i] = 7
+				default:
+					l[i] = 8
+				}
+			}
+			lc.construct(l)
+			d := lengths[288:318]
+			for i := range d {
+				d[i] = 5
+			}
+			dc.construct(d)
+			if !s.codes(lc, dc) {
+				return 0, errInflate
+			}
+		case 2:
+			nlen := s.bits(5) + 257
+			ndist := s.bits(5) + 1
+			ncode := s.bits(4) + 4
+			if s.bad || nlen > 286 || ndist > 30 {
+				return 0, errInflate
+			}
+			var cl [19]int16
+			for i := 0; i < ncode; i++ {
+				cl[clOrder[i]] = int16(s.bits(3))
+			}
+			if s.bad || !lc.construct(cl[:]) {
+				return 0, errInflate
+			}
+			l := lengths[:nlen+ndist]
+			for i := 0; i < nlen+ndist; {
+				sym := s.decode(lc)
+				if s.bad || sym < 0 {
+					return 0, errInflate
+				}
+				if sym < 16 {
+					l[i] = int16(sym)
+					i++
+					continue
+				}
+				var v int16
+				var rep int
+				switch sym {
+				case 16:
+					if i == 0 {
+						return 0, errInflate
+					}
+					v = l[i-1]
+					rep = 3 + s.bits(2)
+				case 17:
+					rep = 3 + s.bits(3)
+				default:
+					rep = 11 + s.bits(7)
+				}
+				if s.bad || i+rep > nlen+ndist {
+					return 0, errInflate
+				}
+				for ; rep > 0; rep-- {
+					l[i] = v
+					i++
+				}
+			}
+			if l[256] == 0 || !lc.construct(l[:nlen]) || !dc.construct(l[nlen:]) {
+				return 0, errInflate
+			}
+			if !s.codes(lc, dc) {
+				return 0, errInflate
+			}
+		default:
+			return 0, errInflate
+		}
+		if last == 1 {
+			break
+		}
+	}
+	s.align()
+	if s.pos+4 > len(s.in) {
+		return 0, errors.New("zlib stream truncated before its checksum")
+	}
+	if adler32.Checksum(s.out[:s.n]) != binary.BigEndian.Uint32(s.in[s.pos:]) {
+		return 0, errors.New("zlib checksum mismatch")
+	}
+	return s.n, nil
+}
