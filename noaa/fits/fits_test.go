@@ -481,3 +481,64 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestHeaderDumps compares every card the reader returns with the header dumps in
+// headers/*.header.txt (written by a separate tool, one card per line, HDU by HDU).
+func TestHeaderDumps(t *testing.T) {
+	dir := samplesDir(t)
+	for _, name := range []string{"go1520110607.fits", "go1520120601.fits.gz"} {
+		t.Run(name, func(t *testing.T) {
+			dump, err := os.ReadFile(filepath.Join(dir, "headers", name+".header.txt"))
+			if err != nil {
+				t.Skipf("header dump absent: %v", err)
+			}
+			// Split the dump into HDUs: "# HDU n ..." starts one, "END" ends it.
+			var hdus [][]string
+			for _, line := range strings.Split(string(dump), "\n") {
+				switch {
+				case strings.HasPrefix(line, "# HDU "):
+					hdus = append(hdus, nil)
+				case strings.HasPrefix(line, "#"), line == "END", line == "", len(hdus) == 0:
+				default:
+					hdus[len(hdus)-1] = append(hdus[len(hdus)-1], line)
+				}
+			}
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := openBytes(t, b)
+			if len(f.HDUs()) != len(hdus) {
+				t.Fatalf("%d HDUs, dump has %d", len(f.HDUs()), len(hdus))
+			}
+			for i, h := range f.HDUs() {
+				if len(h.Header.Cards) != len(hdus[i]) {
+					t.Fatalf("HDU %d: %d cards, dump has %d", i, len(h.Header.Cards), len(hdus[i]))
+				}
+				for j, c := range h.Header.Cards {
+					line := hdus[i][j]
+					key := strings.TrimSpace(line[:min(8, len(line))])
+					if c.Key != key {
+						t.Errorf("HDU %d card %d: key %q, dump %q", i, j, c.Key, key)
+					}
+					if len(line) < 10 || line[8:10] != "= " {
+						if c.HasValue {
+							t.Errorf("HDU %d card %s: value card, dump has commentary %q", i, key, line)
+						}
+						continue
+					}
+					raw := strings.TrimSpace(line[10:])
+					var want string
+					if strings.HasPrefix(raw, "'") {
+						want = strings.TrimRight(raw[1:1+strings.Index(raw[1:], "'")], " ")
+					} else {
+						want = strings.TrimSpace(strings.SplitN(raw, "/", 2)[0])
+					}
+					if c.Value != want {
+						t.Errorf("HDU %d card %s: value %q, dump %q", i, key, c.Value, want)
+					}
+				}
+			}
+		})
+	}
+}
