@@ -226,9 +226,9 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 	}
 
 	// Segments and their weights; rows that would be pure interpolation are dropped.
-	var rows []int32      // kept rows of f
-	var weights []float32 // nc weights per segment
-	var rowSeg []int32    // segment of each kept row
+	rows := make([]int32, 0, len(f.t))   // kept rows of f
+	rowSeg := make([]int32, 0, len(f.t)) // segment of each kept row
+	var weights []float32                // nc weights per segment
 	counts := make([]int32, nc)
 	w := make([]float32, nc)
 	refPos := 0
