@@ -129,6 +129,7 @@ func (env *cliEnv) applyConfig(cmd *cobra.Command) error {
 	}
 	env.cfg, env.configFile = v, file
 	env.sources = map[string]string{}
+	env.logger = nil // rebuilt from the loaded log-format and log-level
 
 	var errs []error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
