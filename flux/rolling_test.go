@@ -117,6 +117,29 @@ func TestRollingAggregations(t *testing.T) {
 	}
 }
 
+func TestRollingOnePoint(t *testing.T) {
+	ws := CenteredWindows(sec(7), 60e9)
+	for name, got := range map[string][]float64{
+		"sum":      RollingSum([]float64{2.5}, ws, nil),
+		"mean":     RollingMean([]float64{2.5}, ws, nil),
+		"max":      RollingMax([]float64{2.5}, ws, nil),
+		"min":      RollingMin([]float64{2.5}, ws, nil),
+		"median":   RollingMedian([]float64{2.5}, ws, nil),
+		"quantile": RollingQuantile([]float64{2.5}, ws, 0.3, nil),
+	} {
+		if len(got) != 1 || got[0] != 2.5 {
+			t.Errorf("%s of one point = %v, want [2.5]", name, got)
+		}
+	}
+	if got := RollingCount([]float64{nan}, ws, nil); got[0] != 0 {
+		t.Errorf("count of one NaN = %v, want 0", got)
+	}
+	empty := CenteredWindows(nil, 60e9)
+	if got := RollingMedian(nil, empty, nil); len(got) != 0 {
+		t.Errorf("median of nothing = %v", got)
+	}
+}
+
 func TestRollingMedianEvenOdd(t *testing.T) {
 	// Count windows of 4 (2 before, 1 after) over 5, 1, 4, 2, 3.
 	ws := CountWindows([]int32{0, 0, 0, 0, 0}, 4)
