@@ -187,6 +187,9 @@ func TestOpenUnreachable(t *testing.T) {
 			t.Errorf("message %q lacks %q", msg, want)
 		}
 	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("message %q spans several lines", msg)
+	}
 	if strings.Contains(msg, "s3cret") {
 		t.Errorf("message %q shows the password", msg)
 	}

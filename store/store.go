@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -63,7 +64,22 @@ func (e *UnreachableError) Error() string {
 	return fmt.Sprintf("cannot reach the database %s (host %s, port %d): %v; "+
 		"check that the PostgreSQL server is running and accepts connections there, "+
 		"and that --database-url (HELIOTIME_DATABASE_URL) is right, or unset it to use the managed local database",
-		e.URL, e.Host, e.Port, e.Err)
+		e.URL, e.Host, e.Port, oneLine(e.Err))
+}
+
+// oneLine joins the distinct lines of err's message (pgx lists each connection attempt
+// on a line of its own, often the same twice), so that the error prints on one line.
+func oneLine(err error) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(err.Error(), "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !seen[l] {
+			seen[l] = true
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }

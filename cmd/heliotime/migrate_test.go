@@ -137,6 +137,9 @@ func TestUnreachableDatabase(t *testing.T) {
 			t.Errorf("stderr %q lacks %q", r.stderr, want)
 		}
 	}
+	if strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("stderr is not one line: %q", r.stderr)
+	}
 	if strings.Contains(r.stderr, "pw123") {
 		t.Errorf("stderr shows the password: %q", r.stderr)
 	}
