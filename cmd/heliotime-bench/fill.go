@@ -184,21 +184,31 @@ func synthetic(times []int64, seed uint64) map[flux.Channel]flux.Series {
 		out[ch] = flux.Series{Time: times, Flux: make([]float32, n)}
 	}
 	const hour = int64(time.Hour)
+	// Each hour may hold one flare, decided by the hour alone; a flare is felt for up to
+	// 6 hours, so a value depends only on its time (and the seed), never on the batch.
+	type flare struct {
+		start       int64
+		peak, decay float64
+	}
+	flareOf := func(h int64) (flare, bool) {
+		r := rand.New(rand.NewPCG(seed, uint64(h)))
+		if r.Float64() >= 0.15 {
+			return flare{}, false
+		}
+		return flare{start: h*hour + int64(r.IntN(3600))*int64(time.Second),
+			peak: math.Exp(r.NormFloat64()*1.2) * 2e-6, decay: float64(5+r.IntN(40)) * 60}, true
+	}
 	var (
-		flareStart = int64(math.MinInt64)
-		flarePeak  float64
-		flareDecay float64
-		lastHour   = int64(math.MinInt64)
+		flares   []flare
+		lastHour = int64(math.MinInt64)
 	)
 	for i, t := range times {
-		h := t / hour
-		if h != lastHour {
-			// One chance of a flare per hour, decided by the hour alone.
-			r := rand.New(rand.NewPCG(seed, uint64(h)))
-			if r.Float64() < 0.15 {
-				flareStart = h*hour + int64(r.IntN(3600))*int64(time.Second)
-				flarePeak = math.Exp(r.NormFloat64()*1.2) * 2e-6
-				flareDecay = float64(5+r.IntN(40)) * 60
+		if h := t / hour; h != lastHour {
+			flares = flares[:0]
+			for k := h - 6; k <= h; k++ {
+				if f, ok := flareOf(k); ok {
+					flares = append(flares, f)
+				}
 			}
 			lastHour = h
 		}
@@ -209,10 +219,11 @@ func synthetic(times []int64, seed uint64) map[flux.Channel]flux.Series {
 		noise := float64(x%2001)/1000 - 1
 		bg := math.Pow(10, -6.6+0.4*math.Sin(2*math.Pi*sec/(27*86400))+0.02*noise)
 		f := bg
-		if flarePeak > 0 && t >= flareStart {
-			dt := float64(t-flareStart) / 1e9
-			rise := math.Min(dt/120, 1)
-			f += flarePeak * rise * math.Exp(-dt/flareDecay)
+		for _, fl := range flares {
+			if t >= fl.start {
+				dt := float64(t-fl.start) / 1e9
+				f += fl.peak * math.Min(dt/120, 1) * math.Exp(-dt/fl.decay)
+			}
 		}
 		spike := x%50000 == 7
 		for _, sat := range []int16{16, 18, 0} {
