@@ -41,7 +41,12 @@ type Migrator struct {
 
 // NewMigrator opens the database at url for migrations.
 func NewMigrator(url string) (*Migrator, error) {
-	src, err := iofs.New(migrations.Files, ".")
+	return newMigratorFS(url, migrations.Files)
+}
+
+// newMigratorFS opens the database at url for the migrations in fsys.
+func newMigratorFS(url string, fsys fs.FS) (*Migrator, error) {
+	src, err := iofs.New(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("read embedded migrations: %w", err)
 	}
