@@ -122,8 +122,9 @@ the config file (--config, ./heliotime.yaml, $XDG_CONFIG_HOME/heliotime/config.y
 		newCleanCmd(env),
 		newInspectCmd(env),
 	)
+	// Subcommands inherit the root's help template, exit codes included.
+	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
 	for _, c := range allCommands(root) {
-		c.SetHelpTemplate(c.HelpTemplate() + exitStatusHelp)
 		c.SilenceUsage, c.SilenceErrors = true, true
 	}
 	return root
