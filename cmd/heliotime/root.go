@@ -122,10 +122,15 @@ the config file (--config, ./heliotime.yaml, $XDG_CONFIG_HOME/heliotime/config.y
 		newCleanCmd(env),
 		newInspectCmd(env),
 	)
-	// Subcommands inherit the root's help template, exit codes included.
-	root.SetHelpTemplate(root.HelpTemplate() + exitStatusHelp)
+	// Subcommands inherit the root's help template, exit codes included, unless their
+	// own text already has them.
+	base := root.HelpTemplate()
+	root.SetHelpTemplate(base + exitStatusHelp)
 	for _, c := range allCommands(root) {
 		c.SilenceUsage, c.SilenceErrors = true, true
+		if c != root && strings.Contains(c.Long, "EXIT STATUS") {
+			c.SetHelpTemplate(base)
+		}
 	}
 	return root
 }
