@@ -70,9 +70,9 @@ func (s *puff) align() {
 	s.bitbuf, s.bitcnt = 0, 0
 }
 
-// construct builds a canonical code from code lengths; it fails only on an
-// over-subscribed code (incomplete codes fail at decode time).
-func (h *huffman) construct(length []int16) bool {
+// construct builds a canonical code from code lengths; over-subscribed and
+// incomplete codes fail.
+func (h *huffman) construct(length []int16, allowIncomplete bool) bool {
 	h.count = [16]int16{}
 	for _, l := range length {
 		h.count[l]++
@@ -87,6 +87,11 @@ func (h *huffman) construct(length []int16) bool {
 		if left < 0 {
 			return false
 		}
+	}
+	// Like compress/flate, accept an incomplete code only when it is a
+	// single one-bit code.
+	if left > 0 && !allowIncomplete && !(h.count[1] == 1 && int(h.count[0]) == len(length)-1) {
+		return false
 	}
 	var offs [16]int16
 	for l := 1; l < 15; l++ {
@@ -200,7 +205,7 @@ func (s *puff) codes(lc, dc *huffman) bool {
 // zlibInflate decodes the zlib stream in into out and returns the number
 // of bytes written; the stream must end and match its Adler-32 checksum.
 func zlibInflate(in, out []byte, lc, dc *huffman) (int, error) {
-	if len(in) < 6 || in[0]&0x0f != 8 || (uint(in[0])<<8|uint(in[1]))%31 != 0 || in[1]&0x20 != 0 {
+	if len(in) < 6 || in[0]&0x0f != 8 || in[0]>>4 > 7 || (uint(in[0])<<8|uint(in[1]))%31 != 0 || in[1]&0x20 != 0 {
 		return 0, errors.New("invalid zlib header")
 	}
 	s := &puff{in: in, pos: 2, out: out}
@@ -242,12 +247,13 @@ func zlibInflate(in, out []byte, lc, dc *huffman) (int, error) {
 					l[i] = 8
 				}
 			}
-			lc.construct(l)
+			lc.construct(l, false)
 			d := lengths[288:318]
 			for i := range d {
 				d[i] = 5
 			}
-			dc.construct(d)
+			// The fixed distance code uses 30 of 32 five-bit codes.
+			dc.construct(d, true)
 			if !s.codes(lc, dc) {
 				return 0, errInflate
 			}
@@ -262,7 +268,7 @@ func zlibInflate(in, out []byte, lc, dc *huffman) (int, error) {
 			for i := 0; i < ncode; i++ {
 				cl[clOrder[i]] = int16(s.bits(3))
 			}
-			if s.bad || !lc.construct(cl[:]) {
+			if s.bad || !lc.construct(cl[:], false) {
 				return 0, errInflate
 			}
 			l := lengths[:nlen+ndist]
@@ -298,7 +304,7 @@ func zlibInflate(in, out []byte, lc, dc *huffman) (int, error) {
 					i++
 				}
 			}
-			if l[256] == 0 || !lc.construct(l[:nlen]) || !dc.construct(l[nlen:]) {
+			if l[256] == 0 || !lc.construct(l[:nlen], false) || !dc.construct(l[nlen:], false) {
 				return 0, errInflate
 			}
 			if !s.codes(lc, dc) {

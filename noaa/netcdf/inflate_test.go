@@ -13,7 +13,7 @@ import (
 func zlibSamples() [][2][]byte {
 	rng := rand.New(rand.NewSource(7))
 	var out [][2][]byte
-	for _, n := range []int{0, 1, 2, 60, 240, 480, 4000, 8192} {
+	for _, n := range []int{0, 1, 2, 12, 30, 60, 240, 480, 4000, 8192} {
 		for kind := 0; kind < 3; kind++ {
 			raw := make([]byte, n)
 			switch kind {
