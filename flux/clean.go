@@ -444,17 +444,17 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		sc.releaseWindows(w18)
 	})
 	flatW := sc.centered(t, durationOf(flatIntervals*typical))
-	medV := rollingMedian(v, flatW, sc.float64s(n))
+	flat := medianBelow(v, flatW, flatVelocity)
 	wg.Wait()
 	clipped := make([]bool, n)
 	for i := range n {
 		nearUpper := l[i] > math.Max(hx[i], upperBorder)-borderSlack
 		nearLower := l[i] < math.Min(hn[i], lowerBorder)+borderSlack
-		clipped[i] = (nearUpper || nearLower) && medV[i] < flatVelocity
+		clipped[i] = (nearUpper || nearLower) && flat[i]
 	}
 
 	// High and excessive accelerations.
-	high := medV
+	high := sc.float64s(n)
 	excessive := make([]bool, n)
 	for i := range n {
 		thr, exThr := highAcc, excessiveAcc
@@ -550,6 +550,47 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 type intervalEstimate struct {
 	interval []float64
 	typical  float64
+}
+
+// medianBelow reports for each window whether the NaN-skipping median of x is below
+// limit (false for a window without values). Only counts matter, except for an even
+// count split exactly at the limit, where the two middle values are looked up.
+func medianBelow(x []float64, ws Windows, limit float64) []bool {
+	n := len(x)
+	valid := make([]int32, n+1)
+	below := make([]int32, n+1)
+	for i, v := range x {
+		valid[i+1], below[i+1] = valid[i], below[i]
+		if v == v {
+			valid[i+1]++
+			if v < limit {
+				below[i+1]++
+			}
+		}
+	}
+	out := make([]bool, n)
+	for i := range n {
+		lo, hi := ws.Lo[i], ws.Hi[i]
+		m := valid[hi] - valid[lo]
+		c := below[hi] - below[lo]
+		switch {
+		case m == 0:
+		case 2*c > m:
+			out[i] = true
+		case m%2 == 0 && 2*c == m:
+			// The middle values: the largest below the limit, the smallest not below.
+			a, b := math.Inf(-1), math.Inf(1)
+			for _, v := range x[lo:hi] {
+				if v < limit {
+					a = math.Max(a, v)
+				} else if v == v {
+					b = math.Min(b, v)
+				}
+			}
+			out[i] = (a+b)/2 < limit
+		}
+	}
+	return out
 }
 
 // durationOf converts seconds to nanoseconds.

@@ -262,3 +262,30 @@ func TestPercentileAndMedian(t *testing.T) {
 		t.Errorf("median of nothing %v, want NaN", m)
 	}
 }
+
+// TestMedianBelow compares the count-based "median below limit" test with the median.
+func TestMedianBelow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	n := 3000
+	times := make([]int64, n)
+	x := make([]float64, n)
+	for i := range n {
+		times[i] = int64(i) * 1e9
+		x[i] = float64(rng.IntN(7)) // ties at the limit 3, even and odd counts
+		if rng.IntN(8) == 0 {
+			x[i] = nan
+		}
+	}
+	for _, w := range []int64{2e9, 5e9, 30e9} {
+		ws := CenteredWindows(times, w)
+		med := RollingMedian(x, ws, nil)
+		for _, limit := range []float64{3, 3.5, 0, 7} {
+			got := medianBelow(x, ws, limit)
+			for i := range n {
+				if got[i] != (med[i] < limit) {
+					t.Fatalf("w=%d limit %v point %d: below %v, median %v", w, limit, i, got[i], med[i])
+				}
+			}
+		}
+	}
+}
