@@ -168,7 +168,7 @@ func TestVariantMatrix(t *testing.T) {
 		}
 	}
 	required := []string{
-		"superblock v0", "superblock v2", "superblock v3", "object header v1", "object header v2",
+		"superblock v0", "superblock v1", "superblock v2", "superblock v3", "object header v1", "object header v2",
 		"chunk index v1 B-tree", "chunk index single chunk", "chunk index implicit", "chunk index fixed array",
 		"chunk index extensible array", "chunk index v2 B-tree", "layout v3 compact", "layout v4 compact",
 		"layout v3 contiguous", "fletcher32 verified", "filter shuffle", "filter deflate",

@@ -2,9 +2,11 @@
  * h5gen writes ../../../testdata/nc/h5index.nc: plain HDF5 datasets laid out
  * with the chunk indexes that h5repack cannot produce (implicit index from
  * early allocation, paged fixed array, extensible array with super blocks,
- * v2 B-tree). It links against the system libhdf5 without its headers:
+ * v2 B-tree). With a second argument it also writes a file with superblock
+ * version 1 (a non-default chunk B-tree K) and the earliest format. It
+ * links against the system libhdf5 without its headers:
  *
- *   gcc -o /tmp/h5gen h5gen.c -l:libhdf5_serial.so.103 && /tmp/h5gen out.nc
+ *   gcc -o /tmp/h5gen h5gen.c -l:libhdf5_serial.so.103 && /tmp/h5gen h5index.nc h5sb1.nc
  *
  * Declarations follow HDF5 1.10 (hid_t is 64-bit).
  */
@@ -16,7 +18,7 @@ typedef int64_t hid_t;
 typedef int herr_t;
 typedef unsigned long long hsize_t;
 
-extern hid_t H5P_CLS_FILE_ACCESS_ID_g, H5P_CLS_DATASET_CREATE_ID_g;
+extern hid_t H5P_CLS_FILE_ACCESS_ID_g, H5P_CLS_DATASET_CREATE_ID_g, H5P_CLS_FILE_CREATE_ID_g;
 extern hid_t H5T_NATIVE_INT_g, H5T_NATIVE_FLOAT_g, H5T_STD_I16BE_g, H5T_NATIVE_SHORT_g;
 herr_t H5open(void);
 hid_t H5Pcreate(hid_t);
@@ -25,6 +27,8 @@ herr_t H5Pset_chunk(hid_t, int, const hsize_t *);
 herr_t H5Pset_alloc_time(hid_t, int);
 herr_t H5Pset_fill_value(hid_t, hid_t, const void *);
 herr_t H5Pset_deflate(hid_t, unsigned);
+herr_t H5Pset_istore_k(hid_t, unsigned);
+herr_t H5Pset_shuffle(hid_t);
 hid_t H5Fcreate(const char *, unsigned, hid_t, hid_t);
 hid_t H5Screate_simple(int, const hsize_t *, const hsize_t *);
 hid_t H5Dcreate2(hid_t, const char *, hid_t, hid_t, hid_t, hid_t, hid_t);
@@ -68,8 +72,8 @@ static void dataset(hid_t f, const char *name, hid_t ftype, int rank, hsize_t *d
 }
 
 int main(int argc, char **argv) {
-	if (argc != 2) {
-		fprintf(stderr, "usage: h5gen out.nc\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: h5gen out.nc [sb1.nc]\n");
 		return 2;
 	}
 	H5open();
@@ -100,5 +104,19 @@ int main(int argc, char **argv) {
 	}
 	H5Fclose(f);
 	H5Pclose(fapl);
+	if (argc == 3) {
+		hid_t fcpl = H5Pcreate(H5P_CLS_FILE_CREATE_ID_g);
+		H5Pset_istore_k(fcpl, 8); /* non-default K forces superblock v1 */
+		hid_t g = H5Fcreate(argv[2], H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+		if (g < 0)
+			return 1;
+		hsize_t dims[2] = {40, 3}, maxd[2] = {H5S_UNLIMITED, 3}, chunk[2] = {2, 3};
+		/* 20 chunks with K=8 (16 entries per node): a two-level B-tree */
+		dataset(g, "deep", H5T_NATIVE_INT_g, 2, dims, maxd, chunk, 0, 1, 0);
+		hsize_t d1[1] = {5}, c1[1] = {5};
+		dataset(g, "small", H5T_STD_I16BE_g, 1, d1, NULL, c1, 0, 0, 0);
+		H5Fclose(g);
+		H5Pclose(fcpl);
+	}
 	return 0;
 }
