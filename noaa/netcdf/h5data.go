@@ -233,7 +233,7 @@ type chunkState struct {
 	raw, a, b []byte
 	zr        io.ReadCloser
 	br        bytes.Reader
-	lc, dc    huffman
+	inf       inflater
 }
 
 func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, out []byte, es int) error {
@@ -360,7 +360,7 @@ func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState) ([]by
 			}
 			*dst = grow(*dst, want)
 			if want <= smallInflateMax {
-				n, err := zlibInflate(cur, *dst, &st.lc, &st.dc)
+				n, err := zlibInflate(cur, *dst, &st.inf)
 				if err != nil {
 					return nil, fmt.Errorf("variable %q: deflate chunk at 0x%x: %w", v.Name, c.addr, err)
 				}

@@ -22,10 +22,25 @@ var errInflate = errors.New("invalid deflate data")
 // (rare) are decoded canonically bit by bit.
 const fastBits = 8
 
+// huffman is one decoding code. The lookup table is built straight from
+// the code lengths; the sorted symbol list the canonical decoder needs for
+// long codes is built only when such a code shows up.
 type huffman struct {
-	count  [16]int16
-	symbol [288]int16
-	fast   [1 << fastBits]uint16 // symbol<<4 | length, 0 when longer
+	count   [16]int16
+	fast    [1 << fastBits]uint16 // symbol<<4 | length, 0 when longer
+	length  []int16               // code lengths by symbol, for the lazy list
+	symbol  [288]int16
+	symbols bool // symbol is built
+}
+
+// inflater holds the reusable state of zlibInflate.
+type inflater struct {
+	lit, dist, clen huffman
+	lengths         [320]int16
+	cl              [19]int16
+	fixedLit        [288]int16
+	fixedDist       [30]int16
+	fixedReady      bool
 }
 
 type puff struct {
@@ -70,13 +85,15 @@ func (s *puff) align() {
 	s.bitbuf, s.bitcnt = 0, 0
 }
 
-// construct builds a canonical code from code lengths; over-subscribed and
-// incomplete codes fail.
-func (h *huffman) construct(length []int16, allowIncomplete bool) bool {
-	h.count = [16]int16{}
-	for _, l := range length {
-		h.count[l]++
-	}
+// construct builds a code from its code lengths and their counts
+// (count[l] = number of symbols of length l). Over-subscribed codes fail,
+// and so do incomplete ones unless allowIncomplete or, like
+// compress/flate, the code is a single one-bit code.
+func (h *huffman) construct(length []int16, count *[16]int16, allowIncomplete bool) bool {
+	h.count = *count
+	h.length = length
+	h.symbols = false
+	h.fast = [1 << fastBits]uint16{}
 	if int(h.count[0]) == len(length) {
 		return true
 	}
@@ -88,39 +105,49 @@ func (h *huffman) construct(length []int16, allowIncomplete bool) bool {
 			return false
 		}
 	}
-	// Like compress/flate, accept an incomplete code only when it is a
-	// single one-bit code.
 	if left > 0 && !allowIncomplete && !(h.count[1] == 1 && int(h.count[0]) == len(length)-1) {
 		return false
 	}
+	// Canonical codes: the first code of each length, then consecutive
+	// codes in symbol order. Deflate sends codes most significant bit
+	// first, so the table index is the bit-reversed code.
+	var next [16]int
+	code := 0
+	for l := 1; l < 16; l++ {
+		code = (code + int(h.count[l-1])) << 1
+		if l == 1 {
+			code = 0
+		}
+		next[l] = code
+	}
+	for sym, l := range length {
+		if uint16(l-1) >= fastBits { // zero or too long for the table
+			continue
+		}
+		c := next[l]
+		next[l]++
+		r := int(bits.Reverse16(uint16(c))) >> (16 - l)
+		e := uint16(sym)<<4 | uint16(l)
+		for j := r; j < 1<<fastBits; j += 1 << l {
+			h.fast[j] = e
+		}
+	}
+	return true
+}
+
+// buildSymbols sorts the symbols by code length for canonical decoding.
+func (h *huffman) buildSymbols() {
 	var offs [16]int16
 	for l := 1; l < 15; l++ {
 		offs[l+1] = offs[l] + h.count[l]
 	}
-	for sym, l := range length {
+	for sym, l := range h.length {
 		if l != 0 {
 			h.symbol[offs[l]] = int16(sym)
 			offs[l]++
 		}
 	}
-	// Lookup table of the short codes: canonical codes are assigned in
-	// symbol-table order, and deflate sends them most significant bit
-	// first, so the table index is the bit-reversed code.
-	h.fast = [1 << fastBits]uint16{}
-	code, idx := 0, 0
-	for l := 1; l <= fastBits; l++ {
-		for k := 0; k < int(h.count[l]); k++ {
-			r := int(bits.Reverse16(uint16(code))) >> (16 - l)
-			e := uint16(h.symbol[idx])<<4 | uint16(l)
-			for j := r; j < 1<<fastBits; j += 1 << l {
-				h.fast[j] = e
-			}
-			code++
-			idx++
-		}
-		code <<= 1
-	}
-	return true
+	h.symbols = true
 }
 
 func (s *puff) decode(h *huffman) int {
@@ -132,6 +159,9 @@ func (s *puff) decode(h *huffman) int {
 		s.bitbuf >>= n
 		s.bitcnt -= n
 		return int(e >> 4)
+	}
+	if !h.symbols {
+		h.buildSymbols()
 	}
 	code, first, index := 0, 0, 0
 	for l := 1; l <= 15; l++ {
@@ -204,12 +234,11 @@ func (s *puff) codes(lc, dc *huffman) bool {
 
 // zlibInflate decodes the zlib stream in into out and returns the number
 // of bytes written; the stream must end and match its Adler-32 checksum.
-func zlibInflate(in, out []byte, lc, dc *huffman) (int, error) {
+func zlibInflate(in, out []byte, z *inflater) (int, error) {
 	if len(in) < 6 || in[0]&0x0f != 8 || in[0]>>4 > 7 || (uint(in[0])<<8|uint(in[1]))%31 != 0 || in[1]&0x20 != 0 {
 		return 0, errors.New("invalid zlib header")
 	}
 	s := &puff{in: in, pos: 2, out: out}
-	var lengths [320]int16
 	for {
 		last := s.bits(1)
 		typ := s.bits(2)
@@ -234,27 +263,30 @@ func zlibInflate(in, out []byte, lc, dc *huffman) (int, error) {
 			s.pos += n
 			s.n += n
 		case 1:
-			l := lengths[:288]
-			for i := range l {
-				switch {
-				case i < 144:
-					l[i] = 8
-				case i < 256:
-					l[i] = 9
-				case i < 280:
-					l[i] = 7
-				default:
-					l[i] = 8
+			if !z.fixedReady {
+				for i := range z.fixedLit {
+					switch {
+					case i < 144:
+						z.fixedLit[i] = 8
+					case i < 256:
+						z.fixedLit[i] = 9
+					case i < 280:
+						z.fixedLit[i] = 7
+					default:
+						z.fixedLit[i] = 8
+					}
 				}
+				for i := range z.fixedDist {
+					z.fixedDist[i] = 5
+				}
+				z.fixedReady = true
 			}
-			lc.construct(l, false)
-			d := lengths[288:318]
-			for i := range d {
-				d[i] = 5
-			}
+			lc := [16]int16{7: 24, 8: 152, 9: 112}
+			dc := [16]int16{5: 30}
+			z.lit.construct(z.fixedLit[:], &lc, false)
 			// The fixed distance code uses 30 of 32 five-bit codes.
-			dc.construct(d, true)
-			if !s.codes(lc, dc) {
+			z.dist.construct(z.fixedDist[:], &dc, true)
+			if !s.codes(&z.lit, &z.dist) {
 				return 0, errInflate
 			}
 		case 2:
@@ -264,21 +296,31 @@ func zlibInflate(in, out []byte, lc, dc *huffman) (int, error) {
 			if s.bad || nlen > 286 || ndist > 30 {
 				return 0, errInflate
 			}
-			var cl [19]int16
+			z.cl = [19]int16{}
+			var cc [16]int16
 			for i := 0; i < ncode; i++ {
-				cl[clOrder[i]] = int16(s.bits(3))
+				v := int16(s.bits(3))
+				z.cl[clOrder[i]] = v
+				cc[v]++
 			}
-			if s.bad || !lc.construct(cl[:], false) {
+			cc[0] += int16(19 - ncode)
+			if s.bad || !z.clen.construct(z.cl[:], &cc, false) {
 				return 0, errInflate
 			}
-			l := lengths[:nlen+ndist]
+			l := z.lengths[:nlen+ndist]
+			var lcnt, dcnt [16]int16
 			for i := 0; i < nlen+ndist; {
-				sym := s.decode(lc)
+				sym := s.decode(&z.clen)
 				if s.bad || sym < 0 {
 					return 0, errInflate
 				}
 				if sym < 16 {
 					l[i] = int16(sym)
+					if i < nlen {
+						lcnt[sym]++
+					} else {
+						dcnt[sym]++
+					}
 					i++
 					continue
 				}
@@ -299,15 +341,20 @@ func zlibInflate(in, out []byte, lc, dc *huffman) (int, error) {
 				if s.bad || i+rep > nlen+ndist {
 					return 0, errInflate
 				}
-				for ; rep > 0; rep-- {
+				inLit := 0
+				if i < nlen {
+					inLit = min(rep, nlen-i)
+				}
+				lcnt[v] += int16(inLit)
+				dcnt[v] += int16(rep - inLit)
+				for end := i + rep; i < end; i++ {
 					l[i] = v
-					i++
 				}
 			}
-			if l[256] == 0 || !lc.construct(l[:nlen], false) || !dc.construct(l[nlen:], false) {
+			if l[256] == 0 || !z.lit.construct(l[:nlen], &lcnt, false) || !z.dist.construct(l[nlen:], &dcnt, false) {
 				return 0, errInflate
 			}
-			if !s.codes(lc, dc) {
+			if !s.codes(&z.lit, &z.dist) {
 				return 0, errInflate
 			}
 		default:

@@ -43,10 +43,10 @@ func zlibSamples() [][2][]byte {
 // TestSmallInflateMatchesZlib checks the canonical decoder against
 // compress/zlib on every block type.
 func TestSmallInflateMatchesZlib(t *testing.T) {
-	var lc, dc huffman
+	var z inflater
 	for i, s := range zlibSamples() {
 		out := make([]byte, len(s[0]))
-		n, err := zlibInflate(s[1], out, &lc, &dc)
+		n, err := zlibInflate(s[1], out, &z)
 		if err != nil {
 			t.Fatalf("sample %d (%d bytes): %v", i, len(s[0]), err)
 		}
@@ -55,14 +55,14 @@ func TestSmallInflateMatchesZlib(t *testing.T) {
 		}
 		// A destination one byte short must fail, not overrun.
 		if len(s[0]) > 0 {
-			if _, err := zlibInflate(s[1], make([]byte, len(s[0])-1), &lc, &dc); err == nil {
+			if _, err := zlibInflate(s[1], make([]byte, len(s[0])-1), &z); err == nil {
 				t.Fatalf("sample %d: short destination accepted", i)
 			}
 		}
 		// A damaged checksum must fail.
 		bad := bytes.Clone(s[1])
 		bad[len(bad)-1] ^= 1
-		if _, err := zlibInflate(bad, out, &lc, &dc); err == nil {
+		if _, err := zlibInflate(bad, out, &z); err == nil {
 			t.Fatalf("sample %d: bad checksum accepted", i)
 		}
 	}
@@ -76,9 +76,9 @@ func FuzzSmallInflate(f *testing.F) {
 		f.Add(s[1])
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		var lc, dc huffman
+		var z inflater
 		out := make([]byte, smallInflateMax)
-		n, err := zlibInflate(in, out, &lc, &dc)
+		n, err := zlibInflate(in, out, &z)
 		zr, zerr := zlib.NewReader(bytes.NewReader(in))
 		var want []byte
 		if zerr == nil {

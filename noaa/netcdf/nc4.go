@@ -147,6 +147,8 @@ func (f *File) datasetOf(o *object, grp, name string) (*ncObj, error) {
 			fillOld = m
 		case msgFilters:
 			filtMsg = m
+		case 7:
+			ds.layErr = fmt.Errorf("variable %q: external data files are not supported", name)
 		}
 	}
 	if ds.typ == nil || ds.space == nil || layMsg == nil {
@@ -154,8 +156,10 @@ func (f *File) datasetOf(o *object, grp, name string) (*ncObj, error) {
 		return nil, nil
 	}
 	lay, err := h.parseLayout(layMsg.data, len(ds.space.dims))
-	if err != nil {
+	if err != nil && ds.layErr == nil {
 		ds.layErr = fmt.Errorf("variable %q: layout message at 0x%x: %w", name, layMsg.at, err)
+	}
+	if lay == nil {
 		lay = &layout{class: -1}
 	}
 	ds.lay = lay
