@@ -413,8 +413,16 @@ func writeRun(ctx context.Context, db *store.DB, src flux.Source, run []dayLoad,
 		}
 	}
 	for _, d := range run {
-		// Files are ordered by satellite; within a day, a satellite has one file.
+		seen := map[int]bool{}
 		for _, f := range d.files {
+			// Two files of one day may name different satellites but hold the same one
+			// (a misnamed copy): the first is kept.
+			if seen[f.dec.Satellite] {
+				part.Failed = append(part.Failed, DayFailure{Day: d.day, File: f.rec.Name,
+					Reason: fmt.Sprintf("holds GOES-%d data again on this day; the other file was imported", f.dec.Satellite)})
+				continue
+			}
+			seen[f.dec.Satellite] = true
 			var rows int64
 			for _, band := range flux.Bands {
 				c := flux.Channel{Satellite: int16(f.dec.Satellite), Band: band}
