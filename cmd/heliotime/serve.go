@@ -2,14 +2,24 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/heliotime/heliotime/api"
+	"github.com/heliotime/heliotime/ingest"
+	"github.com/heliotime/heliotime/noaa"
+	"github.com/heliotime/heliotime/store"
 )
+
+// archiveEvery is how often serve --import-archive runs the archive import (the
+// original's importer re-ran hourly).
+const archiveEvery = time.Hour
 
 // serveOptions are the flags of heliotime serve.
 type serveOptions struct {
@@ -31,6 +41,11 @@ func newServeCmd(env *cliEnv) *cobra.Command {
 		Long: `Serve the flux record over HTTP: the original Heliotime server's /flux and /status
 (the web frontend works unchanged against it), channel selection and min/max envelopes on
 /flux, /coverage, /openapi.json and a self-contained /docs page, /healthz and /readyz.
+
+With --follow-live the live feed is imported in the background at the cadence its cache
+headers give (at least every minute), with --import-archive the archive every hour, each in
+its own goroutine, retried with backoff on failure; the API keeps serving whatever they
+do. The importers use the archive-url, live-url and cache-dir settings.
 
 On SIGTERM or interrupt the server stops accepting connections and finishes the requests
 in flight (up to --shutdown-grace).` + exitStatusHelp,
@@ -61,9 +76,6 @@ func runServe(ctx context.Context, env *cliEnv, opts serveOptions) error {
 	if opts.ShutdownGrace < 0 {
 		return usagef("--shutdown-grace must not be negative, got %s", opts.ShutdownGrace)
 	}
-	if opts.FollowLive || opts.ImportArchive {
-		return fmt.Errorf("--follow-live and --import-archive are not available yet in this build of heliotime (the import pipeline is not built in); run heliotime import alongside")
-	}
 	log := env.Logger()
 	db, err := env.OpenStore(ctx)
 	if err != nil {
@@ -82,5 +94,108 @@ func runServe(ctx context.Context, env *cliEnv, opts serveOptions) error {
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "max_resolution", opts.MaxResolution,
 		"query_timeout", opts.QueryTimeout, "cors_origins", opts.CORSOrigins)
-	return api.Serve(ctx, ln, srv, opts.ShutdownGrace, log)
+	var wg sync.WaitGroup
+	if opts.FollowLive || opts.ImportArchive {
+		stop, err := startImporters(ctx, env, db, opts, &wg)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
+	err = api.Serve(ctx, ln, srv, opts.ShutdownGrace, log)
+	wg.Wait() // importers end with ctx; a write in flight rolls back
+	return err
+}
+
+// startImporters starts the background importers serve was asked for.
+func startImporters(ctx context.Context, env *cliEnv, db *store.DB, opts serveOptions, wg *sync.WaitGroup) (func(), error) {
+	log := env.Logger()
+	// The same archive-url / cache-dir handling as heliotime import.
+	p, err := (&importOptions{source: "archive", archiveURL: env.String("archive-url"), cacheDir: env.String("cache-dir"),
+		batchDays: 10, workers: 4, progress: "log"}).plan()
+	if err != nil {
+		return nil, err
+	}
+	p.fetch.Logger = log
+	fetcher, err := noaa.NewFetcher(p.fetch)
+	if err != nil {
+		return nil, err
+	}
+	if opts.FollowLive {
+		lo := ingest.LiveOptions{BaseURL: env.String("live-url"), Fetcher: fetcher, Logger: log}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			background(ctx, log, "live", func(ctx context.Context) (time.Duration, error) {
+				sum, wait, err := ingest.Live(ctx, db, lo)
+				if err == nil {
+					log.Info("live import", "rows", sum.Written(), "failed", len(sum.Failed), "next", wait)
+				}
+				return wait, err
+			})
+		}()
+	}
+	if opts.ImportArchive {
+		ao := ingest.ArchiveOptions{Fetcher: fetcher, Archives: p.archives, Logger: log}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			background(ctx, log, "archive", func(ctx context.Context) (time.Duration, error) {
+				sum, err := ingest.Archive(ctx, db, ao)
+				if err == nil || len(sum.Failed) > 0 {
+					log.Info("archive import", "days", sum.Days, "rows", sum.Written(), "failed_days", len(sum.Failed), "next", archiveEvery)
+				}
+				if err != nil && sum.Days > 0 {
+					// Some days failed after retries: the rest is stored; try again next hour.
+					return archiveEvery, nil
+				}
+				return archiveEvery, err
+			})
+		}()
+	}
+	return func() { fetcher.Close() }, nil
+}
+
+// background runs one importer inside the server until ctx ends: step runs once and
+// returns how long to wait before the next run; a failure (or a panic) is logged and
+// retried with exponential backoff from one minute up to an hour, so the API never goes
+// down with it. Another process holding the source's import lock counts as a normal run:
+// that importer does the work.
+func background(ctx context.Context, log *slog.Logger, name string, step func(context.Context) (time.Duration, error)) {
+	const minBackoff, maxBackoff = time.Minute, time.Hour
+	backoff := minBackoff
+	for {
+		wait, err := runStep(ctx, step)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, store.ErrLocked):
+			log.Info("background import skipped: another import holds the lock", "importer", name)
+			backoff = minBackoff
+		case err != nil:
+			log.Error("background import failed", "importer", name, "err", err, "retry_in", backoff)
+			wait = backoff
+			backoff = min(2*backoff, maxBackoff)
+		default:
+			backoff = minBackoff
+		}
+		t := time.NewTimer(max(wait, time.Second))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// runStep runs step, turning a panic into an error.
+func runStep(ctx context.Context, step func(context.Context) (time.Duration, error)) (wait time.Duration, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic: %v", v)
+		}
+	}()
+	return step(ctx)
 }
