@@ -73,14 +73,29 @@ const (
 // The input need not be sorted (it is sorted stably by time first); NaN, infinite,
 // zero, negative and >= 1 values are dropped. Clean never panics and never modifies s.
 func Clean(s Series, r Range) Series {
-	t, l := cleanInput(s)
+	var c Cleaner
+	return c.Clean(s, r)
+}
+
+// Cleaner runs Clean and keeps its work arrays from one call to the next, which spares
+// the allocations (and page faults) of a fresh start when many series are cleaned. The
+// zero value is ready to use; a Cleaner must not be used by two goroutines at once.
+type Cleaner struct {
+	sc scratch
+}
+
+// Clean is the package's Clean, reusing the Cleaner's work arrays.
+func (c *Cleaner) Clean(s Series, r Range) Series {
+	sc := &c.sc
+	t, l := cleanInput(s, sc)
 	if len(t) == 0 {
+		sc.releaseInt64(t)
+		sc.release(l)
 		return Series{}
 	}
-	sc := new(scratch)
 	// The sampling-interval estimate needs only the times: compute it meanwhile.
 	var iv intervalEstimate
-	ld := denoise(t, l, sc, func() { iv.interval, iv.typical = intervals(t) })
+	ld := denoise(t, l, sc, func() { iv = intervals(t, sc) })
 	keep := removeOutliers(t, ld, iv, r, sc)
 	out := Series{Time: make([]int64, 0, len(keep)), Flux: make([]float32, 0, len(keep))}
 	for _, i := range keep {
@@ -90,17 +105,18 @@ func Clean(s Series, r Range) Series {
 		}
 		out.Append(t[i], v)
 	}
+	sc.releaseInt64(t)
+	sc.release(l, ld, iv.interval)
+	sc.releaseInt32(keep)
 	return out
 }
 
 // cleanInput sorts the points by time if needed and keeps the first occurrence of
 // each timestamp if its flux is in (0, 1), returning times and log10 values.
-func cleanInput(s Series) ([]int64, []float64) {
+func cleanInput(s Series, sc *scratch) ([]int64, []float64) {
 	n := min(len(s.Time), len(s.Flux))
-	order := make([]int32, n)
-	for i := range order {
-		order[i] = int32(i)
-	}
+	t := sc.int64s(n)[:0]
+	l := sc.float64s(n)[:0]
 	sorted := true
 	for i := 1; i < n; i++ {
 		if s.Time[i] < s.Time[i-1] {
@@ -108,32 +124,44 @@ func cleanInput(s Series) ([]int64, []float64) {
 			break
 		}
 	}
-	if !sorted {
-		slices.SortStableFunc(order, func(a, b int32) int {
-			ta, tb := s.Time[a], s.Time[b]
-			switch {
-			case ta < tb:
-				return -1
-			case ta > tb:
-				return 1
+	if sorted {
+		for i := range n {
+			ti := s.Time[i]
+			if i > 0 && s.Time[i-1] == ti {
+				continue // only the first occurrence counts, valid or not
 			}
-			return 0
-		})
+			if v := s.Flux[i]; v > 0 && v < 1 {
+				t = append(t, ti)
+				l = append(l, math.Log10(float64(v)))
+			}
+		}
+		return t, l
 	}
-	t := make([]int64, 0, n)
-	l := make([]float64, 0, n)
+	order := sc.int32s(n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		ta, tb := s.Time[a], s.Time[b]
+		switch {
+		case ta < tb:
+			return -1
+		case ta > tb:
+			return 1
+		}
+		return 0
+	})
 	for k, i := range order {
 		ti := s.Time[i]
 		if k > 0 && s.Time[order[k-1]] == ti {
-			continue // only the first occurrence counts, valid or not
-		}
-		v := s.Flux[i]
-		if !(v > 0 && v < 1) {
 			continue
 		}
-		t = append(t, ti)
-		l = append(l, math.Log10(float64(v)))
+		if v := s.Flux[i]; v > 0 && v < 1 {
+			t = append(t, ti)
+			l = append(l, math.Log10(float64(v)))
+		}
 	}
+	sc.releaseInt32(order)
 	return t, l
 }
 
@@ -212,8 +240,9 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	as := absSpeedActivity(t, s, w40, w5, sc)
 	// Shares of rough and slightly rough points within 5 min. A compensated sum of 0/1
 	// flags is an exact count, so prefix counts give pandas' means exactly.
-	roughBefore := make([]int32, n+1)
-	slightBefore := make([]int32, n+1)
+	roughBefore := sc.int32s(n + 1)
+	slightBefore := sc.int32s(n + 1)
+	roughBefore[0], slightBefore[0] = 0, 0
 	for i := range n {
 		d := math.Abs(s[i] - l[i])
 		roughBefore[i+1] = roughBefore[i]
@@ -232,6 +261,7 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 		rn[i] = float64(roughBefore[hi]-roughBefore[lo]) / float64(hi-lo)
 		rnd[i] = float64(slightBefore[hi]-slightBefore[lo]) / float64(hi-lo)
 	}
+	sc.releaseInt32(roughBefore, slightBefore)
 	slight := sc.float64s(n)
 	wg.Wait()
 
@@ -333,9 +363,15 @@ func percentile(v []float64, p float64) float64 {
 	return a + diff*gamma
 }
 
-// median returns the NaN-skipping median of x (NaN if none) without modifying x.
-func median(x []float64) float64 {
-	v := nonNaN(x)
+// median returns the NaN-skipping median of x (NaN if none). buf (which may be x
+// itself) receives the reordered values; nil allocates.
+func median(x, buf []float64) float64 {
+	v := buf[:0]
+	for _, e := range x {
+		if e == e {
+			v = append(v, e)
+		}
+	}
 	if len(v) == 0 {
 		return math.NaN()
 	}
@@ -444,9 +480,9 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		sc.releaseWindows(w18)
 	})
 	flatW := sc.centered(t, durationOf(flatIntervals*typical))
-	flat := medianBelow(v, flatW, flatVelocity)
+	flat := medianBelow(v, flatW, flatVelocity, sc)
 	wg.Wait()
-	clipped := make([]bool, n)
+	clipped := sc.bools(n)
 	for i := range n {
 		nearUpper := l[i] > math.Max(hx[i], upperBorder)-borderSlack
 		nearLower := l[i] < math.Min(hn[i], lowerBorder)+borderSlack
@@ -455,7 +491,7 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 
 	// High and excessive accelerations.
 	high := sc.float64s(n)
-	excessive := make([]bool, n)
+	excessive := sc.bools(n)
 	for i := range n {
 		thr, exThr := highAcc, excessiveAcc
 		if interval[i] == intervalMax {
@@ -468,7 +504,8 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 	bridgeW := sc.centered(t, durationOf(bridgeIntervals*typical))
 	bridged := hx
 	var count float64
-	highBefore := make([]int32, n+1)
+	highBefore := sc.int32s(n + 1)
+	highBefore[0] = 0
 	for i, h := range high {
 		count += h
 		highBefore[i+1] = int32(count)
@@ -480,8 +517,14 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 
 	// Split flags on the unfiltered series, grouping over the kept points: a flag on a
 	// removed point is lost.
-	kept := make([]int32, 0, n)
+	kept := sc.int32s(n)[:0]
 	var starts []int
+	defer func() {
+		// vf holds hx and then the bridge counts, af hn, vb V, ab A.
+		sc.release(vf, vb, af, ab, high)
+		sc.releaseBools(clipped, excessive, flat)
+		sc.releaseInt32(kept, highBefore)
+	}()
 	prevClipped, prevHigh := false, false
 	for i := range n {
 		isHigh := high[i] != 0 || bridged[i] >= 2
@@ -524,7 +567,7 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		for _, i := range pts {
 			gv = append(gv, v[i])
 		}
-		if mean(gv) > groupMaxVelocity || median(gv) < flatVelocity {
+		if mean(gv) > groupMaxVelocity || median(gv, gv) < flatVelocity {
 			continue
 		}
 		out = append(out, g)
@@ -534,7 +577,6 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		return nil
 	}
 
-	sc.release(hn, a)
 	groups = dipFilter(t, l, groups, sc)
 	if len(groups) == 0 {
 		return nil
@@ -543,7 +585,7 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 	if len(groups) == 0 {
 		return nil
 	}
-	return neighbourFilter(t, groups, interval, r)
+	return neighbourFilter(t, groups, interval, r, sc)
 }
 
 // intervalEstimate is the sampling interval (seconds) at each point and its median.
@@ -555,10 +597,11 @@ type intervalEstimate struct {
 // medianBelow reports for each window whether the NaN-skipping median of x is below
 // limit (false for a window without values). Only counts matter, except for an even
 // count split exactly at the limit, where the two middle values are looked up.
-func medianBelow(x []float64, ws Windows, limit float64) []bool {
+func medianBelow(x []float64, ws Windows, limit float64, sc *scratch) []bool {
 	n := len(x)
-	valid := make([]int32, n+1)
-	below := make([]int32, n+1)
+	valid := sc.int32s(n + 1)
+	below := sc.int32s(n + 1)
+	valid[0], below[0] = 0, 0
 	for i, v := range x {
 		valid[i+1], below[i+1] = valid[i], below[i]
 		if v == v {
@@ -568,7 +611,8 @@ func medianBelow(x []float64, ws Windows, limit float64) []bool {
 			}
 		}
 	}
-	out := make([]bool, n)
+	out := sc.bools(n)
+	defer sc.releaseInt32(valid, below)
 	for i := range n {
 		lo, hi := ws.Lo[i], ws.Hi[i]
 		m := valid[hi] - valid[lo]
@@ -599,10 +643,10 @@ func durationOf(s float64) int64 { return int64(math.Round(s * 1e9)) }
 // intervals estimates the sampling interval (seconds) at each point: the median of the
 // clipped time steps over 540 samples within the point's > 1 h-gap group, the smaller of
 // a point's and its successor's. It also returns the median over all points.
-func intervals(t []int64) ([]float64, float64) {
+func intervals(t []int64, sc *scratch) intervalEstimate {
 	n := len(t)
-	delta := make([]float64, n)
-	groupOf := make([]int32, n)
+	delta := sc.float64s(n)
+	groupOf := sc.int32s(n)
 	var g int32
 	for i := range n {
 		d := int64(60 * time.Second)
@@ -615,7 +659,10 @@ func intervals(t []int64) ([]float64, float64) {
 		groupOf[i] = g
 		delta[i] = clip(seconds(d), intervalMin, intervalMax)
 	}
-	m := rollingMedian(delta, CountWindows(groupOf, intervalSamples), nil)
+	ws := sc.counted(groupOf, intervalSamples)
+	m := rollingMedian(delta, ws, sc.float64s(n))
+	sc.releaseWindows(ws)
+	sc.releaseInt32(groupOf)
 	interval := delta
 	for i := range n {
 		if i+1 < n {
@@ -624,7 +671,10 @@ func intervals(t []int64) ([]float64, float64) {
 			interval[i] = m[i]
 		}
 	}
-	return interval, median(interval)
+	copy(m, interval)
+	typical := median(m[:n], m)
+	sc.release(m)
+	return intervalEstimate{interval: interval, typical: typical}
 }
 
 // dipFilter drops the parts of groups that dip impossibly far below the baseline.
@@ -633,7 +683,7 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 	for _, g := range groups {
 		total += len(g)
 	}
-	gt := make([]int64, 0, total)
+	gt := sc.int64s(total)[:0]
 	gl := sc.float64s(total)[:0]
 	for _, g := range groups {
 		for _, i := range g {
@@ -647,19 +697,19 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 	var wg sync.WaitGroup
 	wg.Go(func() { rankG, sortedG = ranksOf(gl) })
 	w30 := sc.centered(gt, int64(dipMinWindow))
-	argN := rollExtremeIndex(gl, w30, nil, false)
-	argW := make([]int32, len(argN))
-	nmin := sc.float64s(len(argN))
+	argN := rollExtremeIndex(gl, w30, sc.int32s(total), false)
+	nmin := sc.float64s(total)
 	for i, j := range argN {
 		nmin[i] = gl[j]
 	}
-	for i, j := range rollExtremeIndex(nmin, w30, nil, false) {
+	argW := rollExtremeIndex(nmin, w30, sc.int32s(total), false)
+	for i, j := range argW {
 		argW[i] = argN[j]
 	}
 	wg.Wait()
-	rankN := make([]int32, len(argN))
-	rankW := make([]int32, len(argN))
-	for i := range argN {
+	// argN and argW become the ranks of N and Wm.
+	rankN, rankW := argN, argW
+	for i := range total {
 		rankN[i] = rankG[argN[i]]
 		rankW[i] = rankG[argW[i]]
 	}
@@ -701,26 +751,28 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 		}
 	}
 	sc.release(gl, b1, b2)
+	sc.releaseInt32(argN, argW)
+	sc.releaseInt64(gt)
 	return out
 }
 
 // neighbourFilter keeps the points of the concatenated groups that have at least 2 % of
 // the expected number of neighbours within the window.
-func neighbourFilter(t []int64, groups []group, interval []float64, r Range) []int32 {
+func neighbourFilter(t []int64, groups []group, interval []float64, r Range, sc *scratch) []int32 {
 	total := 0
 	for _, g := range groups {
 		total += len(g)
 	}
-	idx := make([]int32, 0, total)
+	idx := sc.int32s(total)[:0]
 	for _, g := range groups {
 		idx = append(idx, g...)
 	}
 	w := min(int64(neighbourWindow), r.End-r.Start)
-	gt := make([]int64, len(idx))
+	gt := sc.int64s(len(idx))
 	for k, i := range idx {
 		gt[k] = t[i]
 	}
-	win := CenteredWindows(gt, w) // no NaN here: the count is the window's length
+	win := sc.centered(gt, w) // no NaN here: the count is the window's length
 	out := idx[:0]
 	ws := seconds(w)
 	for k, i := range idx {
@@ -728,5 +780,7 @@ func neighbourFilter(t []int64, groups []group, interval []float64, r Range) []i
 			out = append(out, i)
 		}
 	}
+	sc.releaseWindows(win)
+	sc.releaseInt64(gt)
 	return out
 }

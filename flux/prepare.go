@@ -71,18 +71,23 @@ func Prepare(ctx context.Context, raw map[Channel]Series, t Range, st Stored) (m
 	// Cleaning, concurrently.
 	cleaned := make([]Prepared, len(chans))
 	errs := make([]error, len(chans))
-	sem := make(chan struct{}, cleanWorkers)
+	// A Cleaner per worker: it keeps its work arrays from one channel to the next.
+	cleaners := make(chan *Cleaner, cleanWorkers)
+	for range cleanWorkers {
+		cleaners <- new(Cleaner)
+	}
 	var wg sync.WaitGroup
 	for k, c := range chans {
 		wg.Go(func() {
+			var cl *Cleaner
 			select {
-			case sem <- struct{}{}:
+			case cl = <-cleaners:
 			case <-ctx.Done():
 				errs[k] = ctx.Err()
 				return
 			}
-			defer func() { <-sem }()
-			cleaned[k], errs[k] = prepareClean(ctx, c, out[c].Series, t, st)
+			defer func() { cleaners <- cl }()
+			cleaned[k], errs[k] = prepareClean(ctx, cl, c, out[c].Series, t, st)
 		})
 	}
 	wg.Wait()
@@ -105,14 +110,14 @@ func Prepare(ctx context.Context, raw map[Channel]Series, t Range, st Stored) (m
 }
 
 // prepareClean cleans raw channel c (series s covering t) with its stored context.
-func prepareClean(ctx context.Context, c Channel, s Series, t Range, st Stored) (Prepared, error) {
+func prepareClean(ctx context.Context, cl *Cleaner, c Channel, s Series, t Range, st Stored) (Prepared, error) {
 	reclean := t.Extend(CleanBorder)
 	fetch := reclean.Extend(CleanBorder)
 	ext, err := extend(ctx, st, c, s, t, fetch)
 	if err != nil {
 		return Prepared{}, err
 	}
-	return Prepared{Series: sliceRange(Clean(ext, fetch), reclean), Replace: reclean}, nil
+	return Prepared{Series: sliceRange(cl.Clean(ext, fetch), reclean), Replace: reclean}, nil
 }
 
 // extend surrounds s (covering own) with the stored rows of channel c within target but

@@ -252,13 +252,13 @@ func TestPercentileAndMedian(t *testing.T) {
 	if math.Abs(lo-1.04) > 1e-12 || math.Abs(hi-4.96) > 1e-12 {
 		t.Errorf("percentiles %v %v, want 1.04 4.96", lo, hi)
 	}
-	if m := median(v); m != 3 {
+	if m := median(v, nil); m != 3 {
 		t.Errorf("median %v, want 3", m)
 	}
-	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
+	if m := median([]float64{4, 1, 3, 2}, nil); m != 2.5 {
 		t.Errorf("even median %v, want 2.5", m)
 	}
-	if m := median([]float64{nan}); m == m {
+	if m := median([]float64{nan}, nil); m == m {
 		t.Errorf("median of nothing %v, want NaN", m)
 	}
 }
@@ -280,7 +280,7 @@ func TestMedianBelow(t *testing.T) {
 		ws := CenteredWindows(times, w)
 		med := RollingMedian(x, ws, nil)
 		for _, limit := range []float64{3, 3.5, 0, 7} {
-			got := medianBelow(x, ws, limit)
+			got := medianBelow(x, ws, limit, new(scratch))
 			for i := range n {
 				if got[i] != (med[i] < limit) {
 					t.Fatalf("w=%d limit %v point %d: below %v, median %v", w, limit, i, got[i], med[i])
