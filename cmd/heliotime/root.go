@@ -114,9 +114,7 @@ the config file (--config, ./heliotime.yaml, $XDG_CONFIG_HOME/heliotime/config.y
 		newDBCmd(env),
 		newConfigCmd(env),
 		newVersionCmd(env),
-		// Commands of the other capabilities: the constructor of each one's file, or a
-		// pending placeholder with the documented flags until that file exists.
-		pendingCmd("import", "Import the archive or the live feed into the database", importFlags),
+		newImportCmd(env),
 		newServeCmd(env),
 		newQueryCmd(env),
 		newCleanCmd(env),

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spf13/pflag"
 )
 
 // cliResult is the outcome of one in-process heliotime run.
@@ -78,24 +76,6 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("stderr shows the password: %q", r.stderr)
 			}
 		})
-	}
-}
-
-func TestPendingCommand(t *testing.T) {
-	cmd := pendingCmd("example", "Do an example", func(fs *pflag.FlagSet) { fs.Int("size", 3, "how big") })
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetArgs([]string{"--size", "4"})
-	err := cmd.Execute()
-	if err == nil || !strings.Contains(err.Error(), "not available yet") {
-		t.Errorf("pending command: err = %v, want one saying it is not available yet", err)
-	}
-	if f := cmd.Flags().Lookup("size"); f == nil || f.Value.String() != "4" {
-		t.Errorf("pending command lost its documented flag")
-	}
-	if !strings.Contains(cmd.Short, "not available yet") {
-		t.Errorf("help does not say the command is not available: %q", cmd.Short)
 	}
 }
 
