@@ -24,9 +24,12 @@ import (
 
 // Defaults of Options.
 const (
+	// DefaultMaxResolution is the original's FLUX_MAX_RESOLUTION.
 	DefaultMaxResolution = 2000
-	DefaultQueryTimeout  = 30 * time.Second
-	DefaultExtentTTL     = time.Second
+	// DefaultQueryTimeout is the original's FLUX_QUERY_TIMEOUT.
+	DefaultQueryTimeout = 30 * time.Second
+	// DefaultExtentTTL is how long coverage read from flux_extent is reused.
+	DefaultExtentTTL = time.Second
 )
 
 // Cache lifetimes of /flux answers: windows that end well before the newest data of the
