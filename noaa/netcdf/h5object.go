@@ -452,6 +452,7 @@ func (h *h5file) parseType(d *dec, depth int) (*h5type, error) {
 			return nil, fmt.Errorf("enum base: %w", err)
 		}
 		t.base = bt
+		t.big, t.signed = bt.big, bt.signed
 		for i := 0; i < n; i++ {
 			nb := d.rest()
 			z := bytes.IndexByte(nb, 0)
