@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"time"
@@ -170,7 +172,6 @@ func prepareWrites(in []ChannelWrite) ([]channelWrite, error) {
 // identical re-write touches no index entry.
 func writeRaw(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWrite, st *WriteStats, delta map[flux.Channel]int64) error {
 	table := RawTable(src)
-	cols := []string{"time", "satellite", "band", "is_clean", "flux"}
 	var probe pgx.Batch
 	for _, c := range chans {
 		probe.Queue(`SELECT EXISTS (SELECT 1 FROM `+table+` WHERE satellite = $1 AND band = $2::text::frequency_band AND is_clean = $3
@@ -201,7 +202,7 @@ func writeRaw(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWr
 		st.Written += int64(len(c.time))
 	}
 	if len(fresh) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, &rawSource{chans: fresh, i: -1}); err != nil {
+		if err := copyRaw(ctx, tx, table, fresh); err != nil {
 			return fmt.Errorf("copy into %s: %w", table, err)
 		}
 		for _, c := range fresh {
@@ -244,7 +245,7 @@ func writeRaw(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWr
 		}
 	}
 	if len(inserts) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, &rawSource{chans: inserts, i: -1}); err != nil {
+		if err := copyRaw(ctx, tx, table, inserts); err != nil {
 			return fmt.Errorf("copy into %s: %w", table, err)
 		}
 	}
@@ -296,33 +297,83 @@ func diffStored(ctx context.Context, tx pgx.Tx, table string, c channelWrite) (d
 	return del, ins, len(del) > 10000 && 2*len(del) > stored, nil
 }
 
-// rawSource feeds the channels' points to CopyFrom without building a row slice.
-type rawSource struct {
-	chans []channelWrite
-	ci, i int
-	row   [5]any
+// copyRaw streams the channels' points into table with a binary COPY, encoding the rows
+// itself (no per-value boxing: the encoding is a few byte writes per row).
+func copyRaw(ctx context.Context, tx pgx.Tx, table string, chans []channelWrite) error {
+	_, err := tx.Conn().PgConn().CopyFrom(ctx, &rawCopy{chans: chans},
+		`COPY `+pgx.Identifier{table}.Sanitize()+` (time, satellite, band, is_clean, flux) FROM STDIN (FORMAT binary)`)
+	return err
 }
 
-func (s *rawSource) Next() bool {
-	s.i++
-	for s.ci < len(s.chans) && s.i >= len(s.chans[s.ci].time) {
-		s.ci++
-		s.i = 0
+// pgEpochMicros is 2000-01-01T00:00:00Z, PostgreSQL's timestamp origin, in Unix µs.
+const pgEpochMicros = 946684800 * 1000000
+
+// rawCopy is an io.Reader producing PostgreSQL's binary COPY format for the points of
+// chans, in order.
+type rawCopy struct {
+	chans  []channelWrite
+	ci, i  int
+	header bool
+	done   bool
+	buf    []byte
+	off    int
+}
+
+// Read fills p with the next part of the stream.
+func (r *rawCopy) Read(p []byte) (int, error) {
+	if r.off >= len(r.buf) {
+		if r.done {
+			return 0, io.EOF
+		}
+		r.fill()
 	}
-	return s.ci < len(s.chans)
+	n := copy(p, r.buf[r.off:])
+	r.off += n
+	return n, nil
 }
 
-func (s *rawSource) Values() ([]any, error) {
-	c := &s.chans[s.ci]
-	s.row[0] = tsOf(c.time[s.i])
-	s.row[1] = c.ch.Satellite
-	s.row[2] = c.ch.Band.String()
-	s.row[3] = c.ch.Clean
-	s.row[4] = c.flux[s.i]
-	return s.row[:], nil
+// fill encodes the next rows (up to about 64 KiB) into buf.
+func (r *rawCopy) fill() {
+	b := r.buf[:0]
+	r.off = 0
+	if !r.header {
+		b = append(b, "PGCOPY\n\xff\r\n\x00"...)
+		b = binary.BigEndian.AppendUint32(b, 0) // flags
+		b = binary.BigEndian.AppendUint32(b, 0) // header extension length
+		r.header = true
+	}
+	for len(b) < 64<<10 {
+		for r.ci < len(r.chans) && r.i >= len(r.chans[r.ci].time) {
+			r.ci++
+			r.i = 0
+		}
+		if r.ci >= len(r.chans) {
+			b = binary.BigEndian.AppendUint16(b, 0xffff) // trailer
+			r.done = true
+			break
+		}
+		c := &r.chans[r.ci]
+		band := c.ch.Band.String()
+		clean := byte(0)
+		if c.ch.Clean {
+			clean = 1
+		}
+		for ; r.i < len(c.time) && len(b) < 64<<10; r.i++ {
+			b = binary.BigEndian.AppendUint16(b, 5)
+			b = binary.BigEndian.AppendUint32(b, 8)
+			b = binary.BigEndian.AppendUint64(b, uint64(c.time[r.i]/1000-pgEpochMicros))
+			b = binary.BigEndian.AppendUint32(b, 2)
+			b = binary.BigEndian.AppendUint16(b, uint16(c.ch.Satellite))
+			b = binary.BigEndian.AppendUint32(b, uint32(len(band)))
+			b = append(b, band...)
+			b = binary.BigEndian.AppendUint32(b, 1)
+			b = append(b, clean)
+			b = binary.BigEndian.AppendUint32(b, 4)
+			b = binary.BigEndian.AppendUint32(b, math.Float32bits(c.flux[r.i]))
+		}
+	}
+	r.buf = b
 }
-
-func (s *rawSource) Err() error { return nil }
 
 // tsOf converts Unix nanoseconds to a UTC time.
 func tsOf(ns int64) time.Time { return time.Unix(0, ns).UTC() }
