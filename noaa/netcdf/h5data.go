@@ -44,7 +44,10 @@ func (h *h5file) readVar(v *Var, start, count int64) ([]byte, []string, bool, er
 	out := make([]byte, int(n)*es)
 	fillPattern(out, ds.fill)
 	if n == 0 {
-		return out, strsIf(v, out, h), ds.typ.big, nil
+		if v.Type == TypeString {
+			return nil, []string{}, false, nil
+		}
+		return out, nil, ds.typ.big, nil
 	}
 	ext := ds.space.dims
 	lay := ds.lay
@@ -74,13 +77,6 @@ func (h *h5file) readVar(v *Var, start, count int64) ([]byte, []string, bool, er
 		return nil, splitFixedStrings(out, es), false, nil
 	}
 	return out, nil, ds.typ.big, nil
-}
-
-func strsIf(v *Var, out []byte, h *h5file) []string {
-	if v.Type == TypeString {
-		return []string{}
-	}
-	return nil
 }
 
 // readFlat reads compact and contiguous data: the extent is stored

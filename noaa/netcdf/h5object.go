@@ -412,7 +412,6 @@ func (h *h5file) parseType(d *dec, depth int) (*h5type, error) {
 		n := int(bitsf & 0xffff)
 		for i := 0; i < n; i++ {
 			var m h5member
-			start := d.p
 			nb := d.rest()
 			z := bytes.IndexByte(nb, 0)
 			if z < 0 {
@@ -424,7 +423,6 @@ func (h *h5file) parseType(d *dec, depth int) (*h5type, error) {
 			} else {
 				d.skip(z + 1)
 			}
-			_ = start
 			switch ver {
 			case 1:
 				m.offset = d.u32()
