@@ -89,28 +89,24 @@ func (h *h5file) chunkIndex(v *Var, ext []uint64, cb uint64) ([]chunkRef, error)
 		if filtered {
 			return nil, fmt.Errorf("%s: implicit chunk index with filters", what("chunk index"))
 		}
-		n := uint64(1)
-		for _, g := range maxGrid {
-			n *= g
+		// Every chunk of an implicit index is allocated, back to back, so
+		// they must all fit in the file.
+		if cb != 0 && maxChunks > uint64(h.src.size)/cb {
+			return nil, fmt.Errorf("%s: implicit index of %d chunks of %d bytes exceeds the file", what("chunk index"), maxChunks, cb)
 		}
-		if n > maxChunks*4+16 && n*cb > uint64(h.src.size) {
-			return nil, fmt.Errorf("%s: implicit index of %d chunks exceeds the file", what("chunk index"), n)
-		}
-		for i := uint64(0); i < n; i++ {
-			o := coords(i, maxGrid)
+		for i := uint64(0); i < maxChunks; i++ {
+			o := coords(i, grid)
 			if o == nil {
 				break
 			}
-			inside := true
+			// The address is the chunk's position in the grid of the
+			// maximum dimensions.
+			lin := uint64(0)
 			for k := range o {
-				if o[k] >= ext[k] {
-					inside = false
-				}
+				lin = lin*maxGrid[k] + o[k]/lay.chunk[k]
 			}
-			if inside {
-				if err := add(chunkRef{origin: o, addr: lay.addr + i*cb, size: cb}); err != nil {
-					return nil, err
-				}
+			if err := add(chunkRef{origin: o, addr: lay.addr + lin*cb, size: cb}); err != nil {
+				return nil, err
 			}
 		}
 	case lay.index == 3:
