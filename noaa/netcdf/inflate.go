@@ -93,8 +93,8 @@ func (h *huffman) construct(length []int16, count *[16]int16, allowIncomplete bo
 	h.count = *count
 	h.length = length
 	h.symbols = false
-	h.fast = [1 << fastBits]uint16{}
 	if int(h.count[0]) == len(length) {
+		h.fast = [1 << fastBits]uint16{}
 		return true
 	}
 	left := 1
@@ -107,6 +107,15 @@ func (h *huffman) construct(length []int16, count *[16]int16, allowIncomplete bo
 	}
 	if left > 0 && !allowIncomplete && !(h.count[1] == 1 && int(h.count[0]) == len(length)-1) {
 		return false
+	}
+	// A complete code without long codes overwrites every table entry;
+	// otherwise entries left empty must read as "not in the table".
+	long := 0
+	for l := fastBits + 1; l < 16; l++ {
+		long += int(h.count[l])
+	}
+	if left > 0 || long > 0 {
+		h.fast = [1 << fastBits]uint16{}
 	}
 	// Canonical codes: the first code of each length, then consecutive
 	// codes in symbol order. Deflate sends codes most significant bit
