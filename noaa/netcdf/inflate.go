@@ -40,6 +40,8 @@ type inflater struct {
 	cl              [19]int16
 	fixedLit        [288]int16
 	fixedDist       [30]int16
+	fixedLitCode    huffman
+	fixedDistCode   huffman
 	fixedReady      bool
 }
 
@@ -288,14 +290,14 @@ func zlibInflate(in, out []byte, z *inflater) (int, error) {
 				for i := range z.fixedDist {
 					z.fixedDist[i] = 5
 				}
+				lc := [16]int16{7: 24, 8: 152, 9: 112}
+				dc := [16]int16{5: 30}
+				z.fixedLitCode.construct(z.fixedLit[:], &lc, false)
+				// The fixed distance code uses 30 of 32 five-bit codes.
+				z.fixedDistCode.construct(z.fixedDist[:], &dc, true)
 				z.fixedReady = true
 			}
-			lc := [16]int16{7: 24, 8: 152, 9: 112}
-			dc := [16]int16{5: 30}
-			z.lit.construct(z.fixedLit[:], &lc, false)
-			// The fixed distance code uses 30 of 32 five-bit codes.
-			z.dist.construct(z.fixedDist[:], &dc, true)
-			if !s.codes(&z.lit, &z.dist) {
+			if !s.codes(&z.fixedLitCode, &z.fixedDistCode) {
 				return 0, errInflate
 			}
 		case 2:
