@@ -307,36 +307,7 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 		dr := float32(min(next-st[k], maxW)) * float32(1e-9)
 		tau[k] = float64(dl + dr)
 	}
-	win := CenteredWindows(st, int64(weightSmoothing))
-	sigma := rollingSum(tau, win, nil)
-	ws := make([][]float64, nc)
-	x := make([]float64, m)
-	sx := make([]float64, m)
-	for c := range nc {
-		// smooth(Z)
-		for k := range m {
-			if weights[int(rowSeg[k])*nc+c] == 0 {
-				x[k] = tau[k]
-			} else {
-				x[k] = 0
-			}
-		}
-		sz := rollingSum(x, win, sx)
-		for k := range m {
-			x[k] = float64(weights[int(rowSeg[k])*nc+c] * float32(tau[k]))
-		}
-		sw := rollingSum(x, win, nil)
-		for k := range m {
-			wk := weights[int(rowSeg[k])*nc+c]
-			if wk == 0 {
-				sw[k] = 0
-				continue
-			}
-			transition := 1 - math.Min(2*(sz[k]/sigma[k]), 1)
-			sw[k] = sw[k] / sigma[k] * transition
-		}
-		ws[c] = sw
-	}
+	ws := smoothWeights(st, tau, weights, rowSeg, nc)
 
 	// Rows where some satellite keeps a weight.
 	keep := make([]int32, 0, m)
@@ -381,6 +352,102 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 		out.Append(st[k], res)
 	}
 	return out
+}
+
+// smoothWeights returns, per satellite, the smoothed and faded weights Ws at the kept
+// rows (times st, time weights tau, segment weights by rowSeg):
+//
+//	Ws = smooth(Wt) · (1 − min(2·smooth(Z), 1)), 0 where Wt = 0,
+//
+// with smooth(X) = TW(10 min).sum(X·τ) / TW(10 min).sum(τ) and Z = (Wt == 0). All the
+// window sums (pandas' compensated ones) advance together in one pass, with X·τ formed
+// on the fly instead of stored.
+func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32, nc int) [][]float64 {
+	m := len(st)
+	ws := make([][]float64, nc)
+	for c := range ws {
+		ws[c] = make([]float64, m)
+	}
+	// k[0] sums τ, k[1+2c] Z_c·τ and k[2+2c] Wt_c·τ.
+	k := make([]kahan, 1+2*nc)
+	add := func(j int) {
+		k[0].add(tau[j])
+		for c := range nc {
+			w := weights[int(rowSeg[j])*nc+c]
+			z := 0.0
+			if w == 0 {
+				z = tau[j]
+			}
+			k[1+2*c].add(z)
+			k[2+2*c].add(float64(w * float32(tau[j])))
+		}
+	}
+	remove := func(j int) {
+		k[0].remove(tau[j])
+		for c := range nc {
+			w := weights[int(rowSeg[j])*nc+c]
+			z := 0.0
+			if w == 0 {
+				z = tau[j]
+			}
+			k[1+2*c].remove(z)
+			k[2+2*c].remove(float64(w * float32(tau[j])))
+		}
+	}
+	first := func(j int) { // pandas starts a window's state from its first value
+		for c := range k {
+			k[c] = kahan{}
+		}
+		k[0].prev = tau[j]
+		for c := range nc {
+			w := weights[int(rowSeg[j])*nc+c]
+			if w == 0 {
+				k[1+2*c].prev = tau[j]
+			}
+			k[2+2*c].prev = float64(w * float32(tau[j]))
+		}
+	}
+	sum := func(kc *kahan) float64 {
+		switch {
+		case kc.nobs == 0:
+			return math.NaN()
+		case kc.sameCount >= kc.nobs:
+			return kc.prev * float64(kc.nobs)
+		}
+		return kc.sum
+	}
+	half := int64(weightSmoothing) / 2
+	lo, hi := 0, 0
+	prevLo, prevHi := 0, 0
+	for i := range m {
+		for lo < i && st[lo] <= st[i]-half {
+			lo++
+		}
+		hi = max(hi, i+1)
+		for hi < m && st[hi] <= st[i]+half {
+			hi++
+		}
+		if i == 0 || lo >= prevHi {
+			first(lo)
+			prevLo, prevHi = lo, lo
+		}
+		for j := prevLo; j < lo; j++ {
+			remove(j)
+		}
+		for j := prevHi; j < hi; j++ {
+			add(j)
+		}
+		prevLo, prevHi = lo, hi
+		sigma := sum(&k[0])
+		for c := range nc {
+			if weights[int(rowSeg[i])*nc+c] == 0 {
+				continue // faded out entirely
+			}
+			transition := 1 - math.Min(2*(sum(&k[1+2*c])/sigma), 1)
+			ws[c][i] = sum(&k[2+2*c]) / sigma * transition
+		}
+	}
+	return ws
 }
 
 // fillTime fills the NaN values of col (at times st[keep[j]]) by linear interpolation
