@@ -228,7 +228,7 @@ func (s *archiveSource) loadDay(ctx context.Context, day time.Time) dayLoad {
 			}
 		}
 		var val noaa.Validator
-		if g.hasPrev && dl.r.Start == day.UnixNano() {
+		if g.hasPrev {
 			val = noaa.Validator{ETag: g.prev.ETag, LastModified: g.prev.LastModified}
 		}
 		t0 := time.Now()
@@ -239,7 +239,7 @@ func (s *archiveSource) loadDay(ctx context.Context, day time.Time) dayLoad {
 			return dl
 		}
 		dl.stages.Bytes += g.fetched.Size
-		if g.hasPrev && dl.r.Start == day.UnixNano() && (g.fetched.NotModified || g.fetched.SHA256 == g.prev.SHA256) {
+		if g.hasPrev && (g.fetched.NotModified || g.fetched.SHA256 == g.prev.SHA256) {
 			unchanged++
 		}
 		gs[i] = g
