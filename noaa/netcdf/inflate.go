@@ -203,9 +203,21 @@ var (
 
 func (s *puff) codes(lc, dc *huffman) bool {
 	for {
-		sym := s.decode(lc)
-		if s.bad || sym < 0 {
-			return false
+		// The table lookup of decode, inlined for the common case.
+		if s.bitcnt < fastBits {
+			s.refill()
+		}
+		var sym int
+		if e := lc.fast[s.bitbuf&(1<<fastBits-1)]; e != 0 && uint(e&15) <= s.bitcnt {
+			n := uint(e & 15)
+			s.bitbuf >>= n
+			s.bitcnt -= n
+			sym = int(e >> 4)
+		} else {
+			sym = s.decode(lc)
+			if s.bad || sym < 0 {
+				return false
+			}
 		}
 		if sym < 256 {
 			if s.n >= len(s.out) {
@@ -321,8 +333,16 @@ func zlibInflate(in, out []byte, z *inflater) (int, error) {
 			l := z.lengths[:nlen+ndist]
 			var lcnt, dcnt [16]int16
 			for i := 0; i < nlen+ndist; {
-				sym := s.decode(&z.clen)
-				if s.bad || sym < 0 {
+				if s.bitcnt < fastBits {
+					s.refill()
+				}
+				var sym int
+				if e := z.clen.fast[s.bitbuf&(1<<fastBits-1)]; e != 0 && uint(e&15) <= s.bitcnt {
+					n := uint(e & 15)
+					s.bitbuf >>= n
+					s.bitcnt -= n
+					sym = int(e >> 4)
+				} else if sym = s.decode(&z.clen); s.bad || sym < 0 {
 					return 0, errInflate
 				}
 				if sym < 16 {
