@@ -140,4 +140,10 @@ func TestImportOfflineMirror(t *testing.T) {
 	if r.code != exitOK || !strings.Contains(r.stdout, "1 days written, 2 unchanged") {
 		t.Errorf("retry: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 	}
+	// The imported flux answers queries (the README's next step).
+	q := runHeliotime(t, "query", "--database-url", db.URL(), "--from", "2024-05-10", "--to", "2024-05-13", "--resolution", "12")
+	if q.code != exitOK || strings.Count(strings.TrimSpace(q.stdout), "\n") < 10 {
+		t.Errorf("query: exit %d\nstdout %s\nstderr %s", q.code, q.stdout, q.stderr)
+	}
+	t.Logf("query:\n%s", q.stdout)
 }
