@@ -47,11 +47,16 @@ func benchMirror(b *testing.B, days int) string {
 // BenchmarkArchiveImport imports days of two satellites' full-size day files from a local
 // mirror into a fresh database per iteration: fetch (read + hash), decode, prepare
 // (cleaning, combining) and write (raw rows, rollups, extents), in batches of 5 days.
-// HELIOTIME_BENCH_DAYS sets the number of days (default 10).
+// HELIOTIME_BENCH_DAYS sets the number of days (default 10), HELIOTIME_BENCH_BATCH the
+// days per batch (default 5).
 func BenchmarkArchiveImport(b *testing.B) {
 	days := 10
 	if v, err := strconv.Atoi(os.Getenv("HELIOTIME_BENCH_DAYS")); err == nil && v > 0 {
 		days = v
+	}
+	batch := 5
+	if v, err := strconv.Atoi(os.Getenv("HELIOTIME_BENCH_BATCH")); err == nil && v > 0 {
+		batch = v
 	}
 	dir := benchMirror(b, days)
 	m, err := noaa.ParseMirror(dir)
@@ -71,7 +76,7 @@ func BenchmarkArchiveImport(b *testing.B) {
 		}
 		b.StartTimer()
 		s, err := ingest.Archive(context.Background(), db, ingest.ArchiveOptions{From: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC),
-			To: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days), Fetcher: f, BatchDays: 5})
+			To: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days), Fetcher: f, BatchDays: batch})
 		if err != nil {
 			b.Fatal(err)
 		}
