@@ -193,7 +193,8 @@ func decodeNetCDF(name string, r io.ReaderAt, size int64, opts DecodeOptions) (*
 				st.OutOfRange++
 				continue
 			}
-			if flags[b] != nil {
+			// Every rule keeps flag 0, the common case: skip the rule call for it.
+			if flags[b] != nil && flags[b][i] != 0 {
 				switch good(flags[b][i], flux.Band(b), fluxes[flux.BandLong][i], ranges[flux.BandLong]) {
 				case flagBad:
 					st.Flagged++
