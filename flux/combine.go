@@ -369,7 +369,7 @@ func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32,
 		ws[c] = make([]float64, m)
 	}
 	// k[0] sums τ, k[1+2c] Z_c·τ and k[2+2c] Wt_c·τ.
-	k := make([]kahan, 1+2*nc)
+	k := make([]sumState, 1+2*nc)
 	add := func(j int) {
 		k[0].add(tau[j])
 		for c := range nc {
@@ -396,7 +396,7 @@ func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32,
 	}
 	first := func(j int) { // pandas starts a window's state from its first value
 		for c := range k {
-			k[c] = kahan{}
+			k[c] = sumState{}
 		}
 		k[0].prev = tau[j]
 		for c := range nc {
@@ -407,7 +407,7 @@ func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32,
 			k[2+2*c].prev = float64(w * float32(tau[j]))
 		}
 	}
-	sum := func(kc *kahan) float64 {
+	sum := func(kc *sumState) float64 {
 		switch {
 		case kc.nobs == 0:
 			return math.NaN()
@@ -448,6 +448,39 @@ func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32,
 		}
 	}
 	return ws
+}
+
+// sumState is kahan for finite values and sums only: pandas' compensated window sum
+// with its repeated-value rule, without the NaN and sign bookkeeping.
+type sumState struct {
+	nobs       int
+	sum        float64
+	compAdd    float64
+	compRemove float64
+	sameCount  int
+	prev       float64
+}
+
+func (k *sumState) add(v float64) {
+	k.nobs++
+	y := v - k.compAdd
+	t := k.sum + y
+	k.compAdd = t - k.sum - y
+	k.sum = t
+	if v == k.prev {
+		k.sameCount++
+	} else {
+		k.sameCount = 1
+	}
+	k.prev = v
+}
+
+func (k *sumState) remove(v float64) {
+	k.nobs--
+	y := -v - k.compRemove
+	t := k.sum + y
+	k.compRemove = t - k.sum - y
+	k.sum = t
 }
 
 // fillTime fills the NaN values of col (at times st[keep[j]]) by linear interpolation
