@@ -368,6 +368,16 @@ func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32,
 	for c := range ws {
 		ws[c] = make([]float64, m)
 	}
+	if smoothWeightsExact(st, tau, weights, rowSeg, ws) {
+		return ws
+	}
+	smoothWeightsCompensated(st, tau, weights, rowSeg, ws)
+	return ws
+}
+
+// smoothWeightsCompensated is smoothWeights with pandas' running compensated sums.
+func smoothWeightsCompensated(st []int64, tau []float64, weights []float32, rowSeg []int32, ws [][]float64) {
+	m, nc := len(st), len(ws)
 	// k[0] sums τ, k[1+2c] Z_c·τ and k[2+2c] Wt_c·τ.
 	k := make([]sumState, 1+2*nc)
 	add := func(j int) {
@@ -447,7 +457,66 @@ func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32,
 			ws[c][i] = sum(&k[2+2*c]) / sigma * transition
 		}
 	}
-	return ws
+}
+
+// smoothWeightsExact is smoothWeights by prefix sums, used when no prefix sum rounds:
+// the terms are float32 values, so their running sums are usually exact in float64, and
+// then every window sum (a difference of two prefix sums) is exact too and equals what
+// pandas' compensated running sum yields, bit for bit. It reports false, leaving ws
+// unspecified, as soon as a prefix sum would round.
+func smoothWeightsExact(st []int64, tau []float64, weights []float32, rowSeg []int32, ws [][]float64) bool {
+	m, nc := len(st), len(ws)
+	// p[c] holds the prefix sums of column c: τ, then Z_c·τ and Wt_c·τ per satellite.
+	p := make([][]float64, 1+2*nc)
+	for c := range p {
+		p[c] = make([]float64, m+1)
+	}
+	exactAdd := func(a, b float64) (float64, bool) {
+		s := a + b
+		bb := s - a
+		return s, (a-(s-bb))+(b-bb) == 0
+	}
+	for j := range m {
+		var ok bool
+		if p[0][j+1], ok = exactAdd(p[0][j], tau[j]); !ok {
+			return false
+		}
+		for c := range nc {
+			w := weights[int(rowSeg[j])*nc+c]
+			z := 0.0
+			if w == 0 {
+				z = tau[j]
+			}
+			if p[1+2*c][j+1], ok = exactAdd(p[1+2*c][j], z); !ok {
+				return false
+			}
+			if p[2+2*c][j+1], ok = exactAdd(p[2+2*c][j], float64(w*float32(tau[j]))); !ok {
+				return false
+			}
+		}
+	}
+	half := int64(weightSmoothing) / 2
+	lo, hi := 0, 0
+	for i := range m {
+		for lo < i && st[lo] <= st[i]-half {
+			lo++
+		}
+		hi = max(hi, i+1)
+		for hi < m && st[hi] <= st[i]+half {
+			hi++
+		}
+		sigma := p[0][hi] - p[0][lo]
+		for c := range nc {
+			if weights[int(rowSeg[i])*nc+c] == 0 {
+				continue
+			}
+			sz := p[1+2*c][hi] - p[1+2*c][lo]
+			sw := p[2+2*c][hi] - p[2+2*c][lo]
+			transition := 1 - math.Min(2*(sz/sigma), 1)
+			ws[c][i] = sw / sigma * transition
+		}
+	}
+	return true
 }
 
 // sumState is kahan for finite values and sums only: pandas' compensated window sum
