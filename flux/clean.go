@@ -1,6 +1,7 @@
 package flux
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sync"
@@ -691,11 +692,8 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 			gl = append(gl, l[i])
 		}
 	}
-	// N and Wm hold values of G: rank G once (meanwhile) and look their ranks up.
-	var rankG []int32
-	var sortedG []float64
-	var wg sync.WaitGroup
-	wg.Go(func() { rankG, sortedG = ranksOf(gl) })
+	// N and Wm hold values of G, taken from few of its points (the 30-min minima): rank
+	// just those values, once, for both quantile windows.
 	w30 := sc.centered(gt, int64(dipMinWindow))
 	argN := rollExtremeIndex(gl, w30, sc.int32s(total), false)
 	nmin := sc.float64s(total)
@@ -706,13 +704,32 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 	for i, j := range argW {
 		argW[i] = argN[j]
 	}
-	wg.Wait()
+	used := sc.bools(total)
+	var minima []int32
+	for _, j := range argN {
+		if !used[j] {
+			used[j] = true
+			minima = append(minima, j)
+		}
+	}
+	slices.SortFunc(minima, func(a, b int32) int { return cmp.Compare(gl[a], gl[b]) })
+	rankOf := sc.int32s(total)
+	var sortedG []float64
+	for _, j := range minima {
+		if len(sortedG) == 0 || sortedG[len(sortedG)-1] != gl[j] {
+			sortedG = append(sortedG, gl[j])
+		}
+		rankOf[j] = int32(len(sortedG) - 1)
+	}
 	// argN and argW become the ranks of N and Wm.
 	rankN, rankW := argN, argW
 	for i := range total {
-		rankN[i] = rankG[argN[i]]
-		rankW[i] = rankG[argW[i]]
+		rankN[i] = rankOf[argN[i]]
+		rankW[i] = rankOf[argW[i]]
 	}
+	sc.releaseBools(used)
+	sc.releaseInt32(rankOf)
+	var wg sync.WaitGroup
 	sc.releaseWindows(w30)
 	var b1 []float64
 	wg.Go(func() {
