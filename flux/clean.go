@@ -1,7 +1,6 @@
 package flux
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"sync"
@@ -712,15 +711,19 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 			minima = append(minima, j)
 		}
 	}
-	slices.SortFunc(minima, func(a, b int32) int { return cmp.Compare(gl[a], gl[b]) })
+	values := sc.float64s(len(minima))
+	for k, j := range minima {
+		values[k] = gl[j]
+	}
 	rankOf := sc.int32s(total)
 	var sortedG []float64
-	for _, j := range minima {
-		if len(sortedG) == 0 || sortedG[len(sortedG)-1] != gl[j] {
-			sortedG = append(sortedG, gl[j])
+	for _, k := range sortedOrder(values) {
+		if v := values[k]; len(sortedG) == 0 || sortedG[len(sortedG)-1] != v {
+			sortedG = append(sortedG, v)
 		}
-		rankOf[j] = int32(len(sortedG) - 1)
+		rankOf[minima[k]] = int32(len(sortedG) - 1)
 	}
+	sc.release(values)
 	// argN and argW become the ranks of N and Wm.
 	rankN, rankW := argN, argW
 	for i := range total {
