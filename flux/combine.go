@@ -21,9 +21,10 @@ const (
 // combine_flux_channels. channels holds the raw and clean series of every satellite
 // (satellite 0 entries are ignored); r is the range the series were read for, whose
 // ends count as gaps. A satellite whose raw or clean counterpart is missing takes it as
-// empty. A band with a single satellite passes its series through unchanged. The
-// combined value is a weighted mean in linear flux; weights follow how much clean data
-// each satellite has per gap-free segment, smoothed over 10 minutes.
+// empty. A band with a single satellite passes its series through unchanged (less any
+// NaN values, which the store drops anyway). The combined value is a weighted mean in
+// linear flux; weights follow how much clean data each satellite has per gap-free
+// segment, smoothed over 10 minutes. NaN results are left out.
 //
 // The result holds the channels (0, band, false) and (0, band, true) for every band
 // present in channels; a band's two versions are computed concurrently.
@@ -195,8 +196,15 @@ func combineBand(raw, clean []Series, r Range) (Series, Series) {
 	return rawOut, cleanOut
 }
 
+// copySeries copies s without its NaN values (which the store would drop anyway).
 func copySeries(s Series) Series {
-	return Series{Time: slices.Clone(s.Time), Flux: slices.Clone(s.Flux)}
+	out := Series{Time: make([]int64, 0, len(s.Time)), Flux: make([]float32, 0, len(s.Flux))}
+	for i, t := range s.Time {
+		if v := s.Flux[i]; !isNaN32(v) {
+			out.Append(t, v)
+		}
+	}
+	return out
 }
 
 // prefixCounts returns, per column, the number of non-NaN values before each row.

@@ -103,3 +103,60 @@ func TestCombineWeights(t *testing.T) {
 		t.Fatalf("middle value %g, want between the satellites' 1e-6 and 4e-6", mid)
 	}
 }
+
+// FuzzCombine builds two satellites' raw and clean series from bytes (with gaps,
+// repeated and backward times, NaN and negative values) and checks that Combine returns
+// time-ordered points taken from its inputs.
+func FuzzCombine(f *testing.F) {
+	f.Add([]byte{1, 10, 1, 20, 1, 30, 200, 40, 1, 50}, int64(0))
+	f.Add([]byte{}, int64(3600e9))
+	f.Fuzz(func(t *testing.T, data []byte, rangeShift int64) {
+		in := make(map[flux.Channel]flux.Series)
+		tm := t0
+		for i := 0; i+1 < len(data); i += 2 {
+			step, code := data[i], data[i+1]
+			switch {
+			case step == 255:
+				tm -= int64(time.Minute)
+			case step >= 200:
+				tm += int64(step-199) * int64(10*time.Minute)
+			default:
+				tm += int64(step) * int64(time.Second)
+			}
+			ch := flux.Channel{Satellite: int16(16 + code%2), Band: flux.Band(code / 2 % 2), Clean: code/4%2 == 1}
+			v := float32(1e-6) * float32(code)
+			switch code % 16 {
+			case 13:
+				v = float32(math.NaN())
+			case 14:
+				v = -1e-6
+			}
+			s := in[ch]
+			s.Append(tm, v)
+			in[ch] = s
+		}
+		r := flux.Range{Start: t0 + rangeShift, End: tm + int64(time.Hour)}
+		times := make(map[int64]bool)
+		for _, s := range in {
+			for _, x := range s.Time {
+				times[x] = true
+			}
+		}
+		for ch, s := range flux.Combine(in, r) {
+			if ch.Satellite != flux.CombinedSatellite {
+				t.Fatalf("Combine returned channel %v", ch)
+			}
+			for i, x := range s.Time {
+				if i > 0 && x <= s.Time[i-1] {
+					t.Fatalf("%v: time %d not after %d", ch, x, s.Time[i-1])
+				}
+				if !times[x] {
+					t.Fatalf("%v: time %d not in the input", ch, x)
+				}
+				if v := s.Flux[i]; v != v {
+					t.Fatalf("%v: NaN at %d", ch, x)
+				}
+			}
+		}
+	})
+}
