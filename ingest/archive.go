@@ -412,9 +412,23 @@ func writeRun(ctx context.Context, db *store.DB, src flux.Source, run []dayLoad,
 			}
 		}
 	}
+	// Size each channel's series once: a run of days can hold millions of points.
+	need := map[flux.Channel]int{}
+	for _, d := range run {
+		for _, f := range d.files {
+			for _, band := range flux.Bands {
+				need[flux.Channel{Satellite: int16(f.dec.Satellite), Band: band}] += cut(f.dec.Bands[band], d.r).Len()
+			}
+		}
+	}
+	for c, n := range need {
+		raw[c] = flux.Series{Time: make([]int64, 0, n), Flux: make([]float32, 0, n)}
+	}
 	for _, d := range run {
 		seen := map[int]bool{}
-		for _, f := range d.files {
+		for i := range d.files {
+			f := d.files[i]
+			d.files[i].dec = nil // raw holds the day's points now; let the file go
 			// Two files of one day may name different satellites but hold the same one
 			// (a misnamed copy): the first is kept.
 			if seen[f.dec.Satellite] {
@@ -468,9 +482,6 @@ func cut(s flux.Series, r flux.Range) flux.Series {
 
 // appendSeries appends b after a; b starts after a ends (days are in order).
 func appendSeries(a, b flux.Series) flux.Series {
-	if a.Len() == 0 {
-		return flux.Series{Time: append([]int64(nil), b.Time...), Flux: append([]float32(nil), b.Flux...)}
-	}
 	a.Time = append(a.Time, b.Time...)
 	a.Flux = append(a.Flux, b.Flux...)
 	return a

@@ -143,6 +143,12 @@ func prepareWrites(in []ChannelWrite) ([]channelWrite, error) {
 		ts, fs := c.Series.Time, c.Series.Flux
 		lo := sort.Search(len(ts), func(i int) bool { return ts[i] >= c.Replace.Start })
 		hi := sort.Search(len(ts), func(i int) bool { return ts[i] >= c.Replace.End })
+		if clean := cleanPoints(ts[lo:hi], fs[lo:hi]); clean {
+			// Already as stored: share the caller's arrays (they are only read).
+			w.time, w.flux = ts[lo:hi:hi], fs[lo:hi:hi]
+			out = append(out, w)
+			continue
+		}
 		if lo < hi {
 			w.time = make([]int64, 0, hi-lo)
 			w.flux = make([]float32, 0, hi-lo)
@@ -165,10 +171,23 @@ func prepareWrites(in []ChannelWrite) ([]channelWrite, error) {
 	return out, nil
 }
 
+// cleanPoints reports whether the points need no change to be stored: whole
+// microseconds, strictly ascending, no NaN.
+func cleanPoints(ts []int64, fs []float32) bool {
+	last := int64(math.MinInt64)
+	for i, t := range ts {
+		if t%usec != 0 || t <= last || fs[i] != fs[i] {
+			return false
+		}
+		last = t
+	}
+	return true
+}
+
 // writeRaw replaces each channel's raw rows in its range by the new points. Channels
 // without stored rows in their range are copied straight into the table. The others
-// (re-imports, and the clean and combined borders every batch recomputes) are merged
-// through a staging table: only rows that changed are deleted and inserted, so an
+// (re-imports, and the clean and combined borders every batch recomputes) are compared
+// with the stored rows: only rows that changed are deleted and inserted, so an
 // identical re-write touches no index entry.
 func writeRaw(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWrite, st *WriteStats, delta map[flux.Channel]int64) error {
 	table := RawTable(src)
