@@ -275,9 +275,8 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 		f[i] = math.Min(1-valid, a)
 		fd[i] = math.Max(b-f[i], 0)
 	}
-	wg.Go(func() { f = rollingMean(f, w40, ar) })
-	fd = rollingMean(fd, w40, as)
-	wg.Wait()
+	rollingMean2(f, fd, w40, ar, as)
+	f, fd = ar, as
 	c := rnd
 	for i := range n {
 		c[i] = (m[i]-l[i])*f[i] + clip((s[i]-l[i])*fd[i], -detailClip, detailClip)
