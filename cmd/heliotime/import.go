@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -18,6 +19,9 @@ import (
 	"github.com/heliotime/heliotime/noaa"
 	"github.com/heliotime/heliotime/store"
 )
+
+// importMemoryLimit is the import's soft memory limit (GOMEMLIMIT overrides it).
+const importMemoryLimit = 896 << 20
 
 // importOptions are the flags of the import command.
 type importOptions struct {
@@ -199,6 +203,11 @@ func runImport(ctx context.Context, env *cliEnv, o *importOptions) error {
 	p, err := o.plan()
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A long import keeps two batches in memory; a soft limit keeps the garbage
+		// collector from letting the heap double past that on a small machine.
+		debug.SetMemoryLimit(importMemoryLimit)
 	}
 	log := env.Logger()
 	p.fetch.Logger = log
