@@ -116,11 +116,10 @@ func expectedRaw(t *testing.T, files map[string]string, from, to time.Time) map[
 			t.Fatal(err)
 		}
 		// The day comes from the name: the benchmark files keep their template's attributes.
-		m := regexp.MustCompile(`_d(\d{8})_`).FindStringSubmatch(filepath.Base(p))
-		if m == nil {
-			t.Fatalf("no day in %s", p)
+		d := dec.Day
+		if m := regexp.MustCompile(`_d(\d{8})_`).FindStringSubmatch(filepath.Base(p)); m != nil {
+			d, _ = time.Parse("20060102", m[1])
 		}
-		d, _ := time.Parse("20060102", m[1])
 		r := flux.Range{Start: d.UnixNano(), End: d.AddDate(0, 0, 1).UnixNano()}
 		for _, b := range flux.Bands {
 			for _, ts := range dec.Bands[b].Time {
@@ -470,14 +469,21 @@ func TestImportFiles(t *testing.T) {
 			sub[u] = p
 		}
 	}
+	// Other families: SDAC FITS (plain and gzipped) and GOES-R avg1m.
+	samples := archivetest.SharedDir(t, "HELIOTIME_NOAA_DIR", "noaa")
+	for _, n := range []string{"go1520110607.fits", "go1520120601.fits.gz", "sci_xrsf-l2-avg1m_g16_d20210101_truncated.nc"} {
+		p := filepath.Join(samples, n)
+		paths = append(paths, p)
+		sub[n] = p
+	}
 	paths = append(paths, bad)
 	sum, err := ingest.ImportFiles(context.Background(), db, paths, ingest.ArchiveOptions{Prepare: testPreparer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Files != 2 || len(sum.Failed) != 1 || sum.Failed[0].File != bad {
+	if sum.Files != 5 || sum.Days != 4 || len(sum.Failed) != 1 || sum.Failed[0].File != bad {
 		t.Errorf("summary: %+v", sum)
 	}
-	sameCounts(t, "raw rows", rawRows(t, db, flux.SourceArchive), expectedRaw(t, sub, day("2017-09-10"), day("2017-09-11")))
+	sameCounts(t, "raw rows", rawRows(t, db, flux.SourceArchive), expectedRaw(t, sub, day("2011-01-01"), day("2022-01-01")))
 	checkConsistent(t, db, flux.SourceArchive)
 }
