@@ -27,10 +27,15 @@ const (
 // segment, smoothed over 10 minutes. NaN results are left out.
 //
 // The result holds the channels (0, band, false) and (0, band, true) for every band
-// present in channels; a band's two versions are computed concurrently.
+// present in channels; the bands, and a band's two versions, are computed concurrently.
 func Combine(channels map[Channel]Series, r Range) map[Channel]Series {
-	out := make(map[Channel]Series)
-	for _, b := range Bands {
+	type bandResult struct {
+		raw, clean Series
+		ok         bool
+	}
+	results := make([]bandResult, len(Bands))
+	var wg sync.WaitGroup
+	for k, b := range Bands {
 		var sats []int16
 		for c := range channels {
 			if c.Band == b && c.Satellite != CombinedSatellite && !slices.Contains(sats, c.Satellite) {
@@ -44,13 +49,27 @@ func Combine(channels map[Channel]Series, r Range) map[Channel]Series {
 		slices.SortFunc(sats, func(a, b int16) int { return cmp.Compare(b, a) })
 		raw := make([]Series, len(sats))
 		clean := make([]Series, len(sats))
-		for k, s := range sats {
-			raw[k] = sortedUnique(channels[Channel{Satellite: s, Band: b}])
-			clean[k] = sortedUnique(channels[Channel{Satellite: s, Band: b, Clean: true}])
+		for j, s := range sats {
+			raw[j] = channels[Channel{Satellite: s, Band: b}]
+			clean[j] = channels[Channel{Satellite: s, Band: b, Clean: true}]
 		}
-		rawOut, cleanOut := combineBand(raw, clean, r)
-		out[Channel{Satellite: CombinedSatellite, Band: b}] = rawOut
-		out[Channel{Satellite: CombinedSatellite, Band: b, Clean: true}] = cleanOut
+		// The bands are independent: each one's work runs on its own goroutines.
+		wg.Go(func() {
+			for j := range sats {
+				raw[j] = sortedUnique(raw[j])
+				clean[j] = sortedUnique(clean[j])
+			}
+			rawOut, cleanOut := combineBand(raw, clean, r)
+			results[k] = bandResult{raw: rawOut, clean: cleanOut, ok: true}
+		})
+	}
+	wg.Wait()
+	out := make(map[Channel]Series)
+	for k, b := range Bands {
+		if res := results[k]; res.ok {
+			out[Channel{Satellite: CombinedSatellite, Band: b}] = res.raw
+			out[Channel{Satellite: CombinedSatellite, Band: b, Clean: true}] = res.clean
+		}
 	}
 	return out
 }
@@ -207,31 +226,23 @@ func copySeries(s Series) Series {
 	return out
 }
 
-// prefixCounts returns, per column, the number of non-NaN values before each row.
-func prefixCounts(f frame) [][]int32 {
-	out := make([][]int32, len(f.cols))
+// countValid adds to counts[c] the number of non-NaN values of column c in rows [lo, hi).
+func countValid(f *frame, lo, hi int, counts []int32) {
 	for c, col := range f.cols {
-		p := make([]int32, len(col)+1)
-		for i, v := range col {
-			p[i+1] = p[i]
+		var k int32
+		for _, v := range col[lo:hi] {
 			if !isNaN32(v) {
-				p[i+1]++
+				k++
 			}
 		}
-		out[c] = p
+		counts[c] = k
 	}
-	return out
 }
 
 // combineVersion combines the frame f (raw or clean). For the raw version ref is the
 // clean frame Cm, whose data decides the segment weights where it has rows.
 func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 	nc := len(f.cols)
-	own := prefixCounts(f)
-	var refCounts [][]int32
-	if ref != nil {
-		refCounts = prefixCounts(*ref)
-	}
 
 	// Segments and their weights; rows that would be pure interpolation are dropped.
 	rows := make([]int32, 0, len(f.t))   // kept rows of f
@@ -246,7 +257,7 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 			b++
 		}
 		// Reference rows: Cm within [t_a, t_{b−1}] for raw when there are any, else own.
-		src, lo, hi := own, a, b
+		src, lo, hi := &f, a, b
 		if ref != nil {
 			for refPos < len(ref.t) && ref.t[refPos] < f.t[a] {
 				refPos++
@@ -256,13 +267,13 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 				end++
 			}
 			if end > refPos {
-				src, lo, hi = refCounts, refPos, end
+				src, lo, hi = ref, refPos, end
 			}
 		}
+		countValid(src, lo, hi, counts)
 		var best int32
-		for c := range nc {
-			counts[c] = src[c][hi] - src[c][lo]
-			best = max(best, counts[c])
+		for _, k := range counts {
+			best = max(best, k)
 		}
 		anyWeight := false
 		for c := range nc {
@@ -372,9 +383,10 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 // on the fly instead of stored.
 func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32, nc int) [][]float64 {
 	m := len(st)
+	flat := make([]float64, nc*m)
 	ws := make([][]float64, nc)
 	for c := range ws {
-		ws[c] = make([]float64, m)
+		ws[c] = flat[c*m : (c+1)*m : (c+1)*m]
 	}
 	if smoothWeightsExact(st, tau, weights, rowSeg, ws) {
 		return ws
@@ -472,59 +484,69 @@ func smoothWeightsCompensated(st []int64, tau []float64, weights []float32, rowS
 // then every window sum (a difference of two prefix sums) is exact too and equals what
 // pandas' compensated running sum yields, bit for bit. It reports false, leaving ws
 // unspecified, as soon as a prefix sum would round.
+//
+// The prefix sums are not stored: one set of running sums follows the windows' upper
+// ends and a second one their lower ends. Both add the same terms in the same order, so
+// the lower one reaches exactly the values the upper one had at those rows.
 func smoothWeightsExact(st []int64, tau []float64, weights []float32, rowSeg []int32, ws [][]float64) bool {
 	m, nc := len(st), len(ws)
-	// p[c] holds the prefix sums of column c: τ, then Z_c·τ and Wt_c·τ per satellite.
-	p := make([][]float64, 1+2*nc)
-	for c := range p {
-		p[c] = make([]float64, m+1)
-	}
-	exactAdd := func(a, b float64) (float64, bool) {
-		s := a + b
-		bb := s - a
-		return s, (a-(s-bb))+(b-bb) == 0
-	}
-	for j := range m {
-		var ok bool
-		if p[0][j+1], ok = exactAdd(p[0][j], tau[j]); !ok {
-			return false
-		}
-		for c := range nc {
-			w := weights[int(rowSeg[j])*nc+c]
-			z := 0.0
-			if w == 0 {
-				z = tau[j]
-			}
-			if p[1+2*c][j+1], ok = exactAdd(p[1+2*c][j], z); !ok {
-				return false
-			}
-			if p[2+2*c][j+1], ok = exactAdd(p[2+2*c][j], float64(w*float32(tau[j]))); !ok {
-				return false
-			}
-		}
-	}
+	// Per column: τ, then Z_c·τ and Wt_c·τ per satellite.
+	sums := make([]float64, 2*(1+2*nc))
+	pHi, pLo := sums[:1+2*nc], sums[1+2*nc:]
 	half := int64(weightSmoothing) / 2
 	lo, hi := 0, 0
 	for i := range m {
 		for lo < i && st[lo] <= st[i]-half {
+			tj := tau[lo]
+			pLo[0] += tj
+			seg := int(rowSeg[lo]) * nc
+			for c, wc := range weights[seg : seg+nc] {
+				if wc == 0 {
+					pLo[1+2*c] += tj
+				}
+				pLo[2+2*c] += float64(wc * float32(tj))
+			}
 			lo++
 		}
-		hi = max(hi, i+1)
-		for hi < m && st[hi] <= st[i]+half {
+		for hi < i+1 || hi < m && st[hi] <= st[i]+half {
+			tj := tau[hi]
+			var ok bool
+			if pHi[0], ok = exactAdd(pHi[0], tj); !ok {
+				return false
+			}
+			seg := int(rowSeg[hi]) * nc
+			for c, wc := range weights[seg : seg+nc] {
+				if wc == 0 {
+					if pHi[1+2*c], ok = exactAdd(pHi[1+2*c], tj); !ok {
+						return false
+					}
+				}
+				if pHi[2+2*c], ok = exactAdd(pHi[2+2*c], float64(wc*float32(tj))); !ok {
+					return false
+				}
+			}
 			hi++
 		}
-		sigma := p[0][hi] - p[0][lo]
-		for c := range nc {
-			if weights[int(rowSeg[i])*nc+c] == 0 {
+		sigma := pHi[0] - pLo[0]
+		seg := int(rowSeg[i]) * nc
+		for c, wc := range weights[seg : seg+nc] {
+			if wc == 0 {
 				continue
 			}
-			sz := p[1+2*c][hi] - p[1+2*c][lo]
-			sw := p[2+2*c][hi] - p[2+2*c][lo]
+			sz := pHi[1+2*c] - pLo[1+2*c]
+			sw := pHi[2+2*c] - pLo[2+2*c]
 			transition := 1 - math.Min(2*(sz/sigma), 1)
 			ws[c][i] = sw / sigma * transition
 		}
 	}
 	return true
+}
+
+// exactAdd returns a + b and whether the sum is exact (TwoSum's error term is zero).
+func exactAdd(a, b float64) (float64, bool) {
+	s := a + b
+	bb := s - a
+	return s, (a-(s-bb))+(b-bb) == 0
 }
 
 // sumState is kahan for finite values and sums only: pandas' compensated window sum
