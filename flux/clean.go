@@ -300,7 +300,7 @@ func absSpeedActivity(t []int64, y []float64, w40, w5 Windows, sc *scratch) []fl
 		sp[i] = math.Abs(sp[i])
 	}
 	sum := rollingSum(sp, w40, sc.float64s(len(y)))
-	out := rollExtremeMax(sum, w5, sp)
+	out := rollExtremeMax(sum, w5, sp, sc)
 	sc.release(sum)
 	return out
 }
@@ -474,8 +474,8 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		w18 := sc.centered(t, int64(clippedWindow))
-		hx = rollExtremeMax(l, w18, vf)
-		hn = rollExtremeMin(l, w18, af)
+		hx = rollExtremeMax(l, w18, vf, sc)
+		hn = rollExtremeMin(l, w18, af, sc)
 		sc.releaseWindows(w18)
 	})
 	flatW := sc.centered(t, durationOf(flatIntervals*typical))
@@ -693,12 +693,12 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 	// N and Wm hold values of G, taken from few of its points (the 30-min minima): rank
 	// just those values, once, for both quantile windows.
 	w30 := sc.centered(gt, int64(dipMinWindow))
-	argN := rollExtremeIndex(gl, w30, sc.int32s(total), false)
+	argN := rollExtremeIndex(gl, w30, sc.int32s(total), false, sc)
 	nmin := sc.float64s(total)
 	for i, j := range argN {
 		nmin[i] = gl[j]
 	}
-	argW := rollExtremeIndex(nmin, w30, sc.int32s(total), false)
+	argW := rollExtremeIndex(nmin, w30, sc.int32s(total), false, sc)
 	for i, j := range argW {
 		argW[i] = argN[j]
 	}

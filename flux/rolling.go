@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
 )
 
 // This file holds the moving-window primitives the cleaning and combining algorithms are
@@ -332,54 +333,100 @@ func RollingMin(x []float64, ws Windows, out []float64) []float64 {
 	return rollExtreme(x, ws, out, false)
 }
 
-func rollExtremeMax(x []float64, ws Windows, out []float64) []float64 {
-	return rollExtreme(x, ws, out, true)
+func rollExtremeMax(x []float64, ws Windows, out []float64, sc *scratch) []float64 {
+	return rollExtremeSc(x, ws, out, true, sc)
 }
 
-func rollExtremeMin(x []float64, ws Windows, out []float64) []float64 {
-	return rollExtreme(x, ws, out, false)
+func rollExtremeMin(x []float64, ws Windows, out []float64, sc *scratch) []float64 {
+	return rollExtremeSc(x, ws, out, false, sc)
 }
 
-// rollExtreme keeps a monotonic deque of indices whose values decrease (max) or
-// increase (min) from front to back; NaN values never enter it.
+// rollExtreme returns the NaN-skipping extreme of x over each window (NaN for a window
+// without values).
 func rollExtreme(x []float64, ws Windows, out []float64, isMax bool) []float64 {
+	return rollExtremeSc(x, ws, out, isMax, nil)
+}
+
+// rollExtremeSc is rollExtreme with work arrays from sc (nil: allocated). The windows
+// are computed in two halves at once: each window's extreme depends on the window
+// alone, so the split does not change any result.
+func rollExtremeSc(x []float64, ws Windows, out []float64, isMax bool, sc *scratch) []float64 {
 	out = grow(out, ws.Len())
-	idx := rollExtremeIndex(x, ws, nil, isMax)
-	for i, j := range idx {
-		if j < 0 {
-			out[i] = math.NaN()
-		} else {
-			out[i] = x[j]
-		}
-	}
+	halves(ws.Len(), func(from, to int) {
+		extremeRange(x, ws, from, to, isMax, nil, out, sc)
+	})
 	return out
 }
 
-// rollExtremeIndex returns, per window, the index of a largest (isMax) or smallest
-// value, −1 for a window without values.
+// rollExtremeIndex returns, per window, the index of the first largest (isMax) or
+// smallest value, −1 for a window without values; like rollExtremeSc in two halves.
+func rollExtremeIndex(x []float64, ws Windows, out []int32, isMax bool, sc *scratch) []int32 {
+	n := ws.Len()
+	if cap(out) < n {
+		out = make([]int32, n)
+	}
+	out = out[:n]
+	halves(n, func(from, to int) {
+		extremeRange(x, ws, from, to, isMax, out, nil, sc)
+	})
+	return out
+}
+
+// parallelMin is the least number of windows worth splitting over two goroutines.
+const parallelMin = 16384
+
+// halves runs f(0, n/2) and f(n/2, n) at the same time when n is large enough, else
+// f(0, n). f must write only the results of its own range.
+func halves(n int, f func(from, to int)) {
+	if n < parallelMin {
+		f(0, n)
+		return
+	}
+	mid := n / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { f(mid, n) })
+	f(0, mid)
+	wg.Wait()
+}
+
+// extremeRange stores, for the windows from..to−1, the index of the window's first
+// largest (isMax) or smallest non-NaN value in outIdx (−1 for none) and/or the value in
+// outVal (NaN for none); either may be nil.
 //
 // It runs the two-stack queue: the window is split at outHi into an "out" part
 // [lo, outHi), whose suffix extremes were computed when it was formed, and an "in" part
 // [outHi, hi) with a running extreme. When lo passes outHi, the in part becomes the new
 // out part (its suffix extremes computed backwards). Every value is handled a constant
 // number of times, with well-predicted comparisons, unlike a monotonic deque's pops.
-func rollExtremeIndex(x []float64, ws Windows, out []int32, isMax bool) []int32 {
-	n := ws.Len()
-	if cap(out) < n {
-		out = make([]int32, n)
+// Ties resolve to the first index in both parts, so the result does not depend on
+// where the walk started.
+func extremeRange(x []float64, ws Windows, from, to int, isMax bool, outIdx []int32, outVal []float64, sc *scratch) {
+	if from >= to {
+		return
 	}
-	out = out[:n]
 	better := func(a, b float64) bool {
 		if isMax {
 			return a > b
 		}
 		return a < b
 	}
-	suf := make([]int32, len(x))
-	sufV := make([]float64, len(x))
-	outHi, inHi := 0, 0
+	base := int(ws.Lo[from])
+	span := int(ws.Hi[to-1]) - base
+	var suf []int32
+	var sufV []float64
+	if sc != nil {
+		suf, sufV = sc.int32s(span), sc.float64s(span)
+		defer func() {
+			sc.releaseInt32(suf)
+			sc.release(sufV)
+		}()
+	} else {
+		suf, sufV = make([]int32, span), make([]float64, span)
+	}
+	nan := math.NaN()
+	outHi, inHi := base, base
 	inBest, inV := int32(-1), 0.0
-	for i := range n {
+	for i := from; i < to; i++ {
 		lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
 		for ; inHi < hi; inHi++ {
 			if v := x[inHi]; v == v && (inBest < 0 || better(v, inV)) {
@@ -392,21 +439,28 @@ func rollExtremeIndex(x []float64, ws Windows, out []int32, isMax bool) []int32 
 				if v := x[j]; v == v && (b < 0 || !better(bv, v)) {
 					b, bv = int32(j), v
 				}
-				suf[j], sufV[j] = b, bv
+				suf[j-base], sufV[j-base] = b, bv
 			}
 			outHi = inHi
 			inBest = -1
 		}
-		best, bestV := int32(-1), 0.0
+		best, bestV := int32(-1), nan
 		if lo < outHi {
-			best, bestV = suf[lo], sufV[lo]
+			best, bestV = suf[lo-base], sufV[lo-base]
 		}
 		if inBest >= 0 && (best < 0 || better(inV, bestV)) {
-			best = inBest
+			best, bestV = inBest, inV
 		}
-		out[i] = best
+		if outIdx != nil {
+			outIdx[i] = best
+		}
+		if outVal != nil {
+			if best < 0 {
+				bestV = nan
+			}
+			outVal[i] = bestV
+		}
 	}
-	return out
 }
 
 // RollingMedian returns the NaN-skipping median of x over each window (the mean of the

@@ -289,3 +289,55 @@ func TestMedianBelow(t *testing.T) {
 		}
 	}
 }
+
+// TestExtremeHalves checks that the two-halves walk of the rolling extremes gives the
+// same indices (the first extreme of each window) as one walk over all windows, and
+// that sampled windows agree with a direct search, on a series long enough to be split.
+func TestExtremeHalves(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	n := 3 * parallelMin
+	times := make([]int64, n)
+	x := make([]float64, n)
+	var t0 int64
+	for i := range times {
+		t0 += 1e9 * (1 + rng.Int64N(3))
+		if rng.IntN(5000) == 0 {
+			t0 += 4e12 // a gap wider than the window: disjoint windows
+		}
+		times[i] = t0
+		x[i] = float64(rng.IntN(30)) // many ties
+		if rng.IntN(8) == 0 {
+			x[i] = nan
+		}
+	}
+	var sc scratch
+	for _, w := range []int64{1, 60e9, 1800e9} {
+		ws := CenteredWindows(times, w)
+		for _, isMax := range []bool{false, true} {
+			whole := make([]int32, n)
+			extremeRange(x, ws, 0, n, isMax, whole, nil, nil)
+			split := rollExtremeIndex(x, ws, nil, isMax, &sc)
+			vals := rollExtremeSc(x, ws, nil, isMax, &sc)
+			for i := range n {
+				if split[i] != whole[i] {
+					t.Fatalf("w=%d max=%v window %d: halves give index %d, one walk %d", w, isMax, i, split[i], whole[i])
+				}
+				if j := split[i]; (j < 0) != (vals[i] != vals[i]) || j >= 0 && vals[i] != x[j] {
+					t.Fatalf("w=%d max=%v window %d: value %v does not match index %d", w, isMax, i, vals[i], j)
+				}
+				if i%97 != 0 {
+					continue
+				}
+				want := int32(-1)
+				for j := ws.Lo[i]; j < ws.Hi[i]; j++ {
+					if v := x[j]; v == v && (want < 0 || isMax && v > x[want] || !isMax && v < x[want]) {
+						want = j
+					}
+				}
+				if split[i] != want {
+					t.Fatalf("w=%d max=%v window %d: index %d, direct search %d", w, isMax, i, split[i], want)
+				}
+			}
+		}
+	}
+}
