@@ -351,8 +351,8 @@ func runPipeline(ctx context.Context, db *store.DB, src flux.Source, days []time
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("import interrupted: %w", err)
 	}
-	if sum.Days == 0 && len(sum.Failed) > 0 {
-		return fmt.Errorf("%w: all %d days that have data failed", ErrNothingDone, len(sum.Failed))
+	if sum.Days == 0 && sum.Unchanged == 0 && len(sum.Failed) > 0 {
+		return fmt.Errorf("%w: every day with data failed (%d)", ErrNothingDone, len(sum.Failed))
 	}
 	return nil
 }
