@@ -97,14 +97,22 @@ func (c *Cleaner) Clean(s Series, r Range) Series {
 	var iv intervalEstimate
 	ld := denoise(t, l, sc, func() { iv = intervals(t, sc) })
 	keep := removeOutliers(t, ld, iv, r, sc)
-	out := Series{Time: make([]int64, 0, len(keep)), Flux: make([]float32, 0, len(keep))}
-	for _, i := range keep {
-		v := float32(math.Exp(ld[i] * math.Ln10))
-		if v != v {
-			continue
+	out := Series{Time: make([]int64, len(keep)), Flux: make([]float32, len(keep))}
+	halves(len(keep), func(from, to int) {
+		for k, i := range keep[from:to] {
+			out.Time[from+k] = t[i]
+			out.Flux[from+k] = float32(math.Exp(ld[i] * math.Ln10))
 		}
-		out.Append(t[i], v)
+	})
+	// Drop NaN values (none expected: the kept values are finite).
+	n := 0
+	for k, v := range out.Flux {
+		if v == v {
+			out.Time[n], out.Flux[n] = out.Time[k], v
+			n++
+		}
 	}
+	out.Time, out.Flux = out.Time[:n], out.Flux[:n]
 	sc.releaseInt64(t)
 	sc.release(l, ld, iv.interval)
 	sc.releaseInt32(keep)
@@ -132,9 +140,10 @@ func cleanInput(s Series, sc *scratch) ([]int64, []float64) {
 			}
 			if v := s.Flux[i]; v > 0 && v < 1 {
 				t = append(t, ti)
-				l = append(l, math.Log10(float64(v)))
+				l = append(l, float64(v))
 			}
 		}
+		toLog10(l)
 		return t, l
 	}
 	order := sc.int32s(n)
@@ -158,11 +167,21 @@ func cleanInput(s Series, sc *scratch) ([]int64, []float64) {
 		}
 		if v := s.Flux[i]; v > 0 && v < 1 {
 			t = append(t, ti)
-			l = append(l, math.Log10(float64(v)))
+			l = append(l, float64(v))
 		}
 	}
 	sc.releaseInt32(order)
+	toLog10(l)
 	return t, l
+}
+
+// toLog10 replaces the values of x by their log10, in two halves at once.
+func toLog10(x []float64) {
+	halves(len(x), func(from, to int) {
+		for i, v := range x[from:to] {
+			x[from+i] = math.Log10(v)
+		}
+	})
 }
 
 // seconds converts a nanosecond difference the way pandas' total_seconds does.
@@ -281,7 +300,7 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	for i := range n {
 		c[i] = (m[i]-l[i])*f[i] + clip((s[i]-l[i])*fd[i], -detailClip, detailClip)
 	}
-	lo, hi := nanPercentiles(c, 1, 99, rn)
+	lo, hi := nanPercentiles(c, 1, 99, rn, slight)
 	lo = math.Max(lo-correctionSlack, -correctionLimit)
 	hi = math.Min(hi+correctionSlack, correctionLimit)
 	out := s
@@ -318,7 +337,10 @@ func clip(v, lo, hi float64) float64 {
 
 // nanPercentiles returns numpy's nanpercentile (linear method) of x at p1 and p2
 // percent. Both are NaN when x holds no value.
-func nanPercentiles(x []float64, p1, p2 float64, buf []float64) (float64, float64) {
+//
+// buf and buf2 receive copies of the non-NaN values (each as long as x); the two
+// percentiles are selected at once, one in each copy.
+func nanPercentiles(x []float64, p1, p2 float64, buf, buf2 []float64) (float64, float64) {
 	v := buf[:0]
 	for _, e := range x {
 		if e == e {
@@ -328,7 +350,17 @@ func nanPercentiles(x []float64, p1, p2 float64, buf []float64) (float64, float6
 	if len(v) == 0 {
 		return math.NaN(), math.NaN()
 	}
-	return percentile(v, p1), percentile(v, p2)
+	if len(v) < parallelMin {
+		return percentile(v, p1), percentile(v, p2)
+	}
+	v2 := grow(buf2, len(v))
+	copy(v2, v)
+	var r1 float64
+	var wg sync.WaitGroup
+	wg.Go(func() { r1 = percentile(v, p1) })
+	r2 := percentile(v2, p2)
+	wg.Wait()
+	return r1, r2
 }
 
 func nonNaN(x []float64) []float64 {

@@ -248,7 +248,7 @@ func TestRollingAgainstBruteForce(t *testing.T) {
 func TestPercentileAndMedian(t *testing.T) {
 	v := []float64{4, 1, 3, 2, nan, 5}
 	// numpy: nanpercentile([1..5], 1) = 1.04, 99 → 4.96; median 3.
-	lo, hi := nanPercentiles(v, 1, 99, nil)
+	lo, hi := nanPercentiles(v, 1, 99, nil, nil)
 	if math.Abs(lo-1.04) > 1e-12 || math.Abs(hi-4.96) > 1e-12 {
 		t.Errorf("percentiles %v %v, want 1.04 4.96", lo, hi)
 	}
@@ -339,5 +339,35 @@ func TestExtremeHalves(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPercentilesLong checks the concurrent selection of two percentiles on a long
+// array against sorting: numpy's linear method, h = p/100·(m − 1).
+func TestPercentilesLong(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	x := make([]float64, 2*parallelMin+3)
+	var v []float64
+	for i := range x {
+		x[i] = rng.NormFloat64()
+		if rng.IntN(20) == 0 {
+			x[i] = nan
+		} else {
+			v = append(v, x[i])
+		}
+	}
+	slices.Sort(v)
+	want := func(p float64) float64 {
+		h := p / 100 * float64(len(v)-1)
+		k := int(h)
+		return v[k] + (v[k+1]-v[k])*(h-float64(k))
+	}
+	in := slices.Clone(x)
+	lo, hi := nanPercentiles(x, 1, 99, nil, nil)
+	if math.Abs(lo-want(1)) > 1e-12 || math.Abs(hi-want(99)) > 1e-12 {
+		t.Errorf("percentiles %v %v, want %v %v", lo, hi, want(1), want(99))
+	}
+	if !slices.EqualFunc(x, in, func(a, b float64) bool { return a == b || a != a && b != b }) {
+		t.Error("nanPercentiles changed its input")
 	}
 }
