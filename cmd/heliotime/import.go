@@ -345,7 +345,7 @@ func (p *importProgress) Batch(r ingest.BatchReport) {
 	if s := time.Since(p.start).Seconds(); s > 0 {
 		rate = float64(r.Summary.Written()) / s
 	}
-	p.bar.Describe(fmt.Sprintf("%s..%s  %d files  %.0f rows/s  %d failed", r.First.Format("2006-01-02"), r.Last.Format("2006-01-02"),
+	p.bar.Describe(fmt.Sprintf("%d/%d days (to %s)  %d files  %.0f rows/s  %d failed", r.DaysDone, r.DaysTotal, r.Last.Format("2006-01-02"),
 		r.Summary.Files, rate, len(r.Summary.Failed)))
 	_ = p.bar.Set(r.DaysDone)
 }

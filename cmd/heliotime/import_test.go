@@ -140,6 +140,11 @@ func TestImportOfflineMirror(t *testing.T) {
 	if r.code != exitOK || !strings.Contains(r.stdout, "1 days written, 2 unchanged") {
 		t.Errorf("retry: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 	}
+	// The progress bar (forced; it is the default on a terminal).
+	r = runImportCLI(t, "--database-url", db.URL(), "--mirror", mirror, "--from", "2024-05-12", "--to", "2024-05-13", "--force", "--progress", "bar")
+	if r.code != exitOK || !strings.Contains(r.stderr, "days") || !strings.Contains(r.stderr, "rows/s") {
+		t.Errorf("progress bar: exit %d\nstderr %q", r.code, r.stderr)
+	}
 	// The imported flux answers queries (the README's next step).
 	q := runHeliotime(t, "query", "--database-url", db.URL(), "--from", "2024-05-10", "--to", "2024-05-13", "--resolution", "12")
 	if q.code != exitOK || strings.Count(strings.TrimSpace(q.stdout), "\n") < 10 {
