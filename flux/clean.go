@@ -757,10 +757,12 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 	sc.release(values)
 	// argN and argW become the ranks of N and Wm.
 	rankN, rankW := argN, argW
-	for i := range total {
-		rankN[i] = rankOf[argN[i]]
-		rankW[i] = rankOf[argW[i]]
-	}
+	halves(total, func(from, to int) {
+		for i := from; i < to; i++ {
+			rankN[i] = rankOf[argN[i]]
+			rankW[i] = rankOf[argW[i]]
+		}
+	})
 	sc.releaseBools(used)
 	sc.releaseInt32(rankOf)
 	var wg sync.WaitGroup

@@ -814,8 +814,36 @@ func (r *rankWindow) prevWord(w int) int {
 }
 
 // sortedOrder returns the indices of the non-NaN values of x in ascending value order
-// (ties by index), by an LSD radix sort on the order-preserving bit pattern.
+// (ties by index). A long array is sorted in two halves at once, which are then merged
+// (on ties the first half's index, the smaller one, goes first).
 func sortedOrder(x []float64) []int32 {
+	if len(x) < parallelMin {
+		return radixOrder(x, 0)
+	}
+	mid := len(x) / 2
+	var a []int32
+	var wg sync.WaitGroup
+	wg.Go(func() { a = radixOrder(x[:mid], 0) })
+	b := radixOrder(x[mid:], int32(mid))
+	wg.Wait()
+	out := make([]int32, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if x[b[j]] < x[a[i]] {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// radixOrder returns the indices (plus offset) of the non-NaN values of x in ascending
+// value order (ties by index), by an LSD radix sort on the order-preserving bit pattern.
+func radixOrder(x []float64, offset int32) []int32 {
 	n := 0
 	for _, v := range x {
 		if v == v {
@@ -829,7 +857,7 @@ func sortedOrder(x []float64) []int32 {
 			continue
 		}
 		keys = append(keys, sortKey(v))
-		idx = append(idx, int32(i))
+		idx = append(idx, int32(i)+offset)
 	}
 	keys2 := make([]uint64, n)
 	idx2 := make([]int32, n)

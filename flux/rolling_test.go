@@ -1,6 +1,7 @@
 package flux
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -369,5 +370,34 @@ func TestPercentilesLong(t *testing.T) {
 	}
 	if !slices.EqualFunc(x, in, func(a, b float64) bool { return a == b || a != a && b != b }) {
 		t.Error("nanPercentiles changed its input")
+	}
+}
+
+// TestSortedOrder compares the radix order (split in halves for long arrays) with a
+// stable comparison sort, on arrays with ties, NaN, −0 and +0.
+func TestSortedOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 1, 100, parallelMin - 1, 2*parallelMin + 1} {
+		x := make([]float64, n)
+		var want []int32
+		for i := range x {
+			switch rng.IntN(10) {
+			case 0:
+				x[i] = nan
+			case 1:
+				x[i] = math.Copysign(0, -1)
+			case 2:
+				x[i] = 0
+			default:
+				x[i] = float64(rng.IntN(500)-250) / 7
+			}
+			if x[i] == x[i] {
+				want = append(want, int32(i))
+			}
+		}
+		slices.SortStableFunc(want, func(a, b int32) int { return cmp.Compare(x[a], x[b]) })
+		if got := sortedOrder(x); !slices.Equal(got, want) {
+			t.Errorf("n=%d: order differs from a stable sort", n)
+		}
 	}
 }
