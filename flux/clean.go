@@ -336,11 +336,20 @@ func clip(v, lo, hi float64) float64 {
 }
 
 // nanPercentiles returns numpy's nanpercentile (linear method) of x at p1 and p2
-// percent. Both are NaN when x holds no value.
+// percent. Both are NaN when x holds no value. buf and buf2 are work arrays (nil, or
+// as long as x).
 //
-// buf and buf2 receive copies of the non-NaN values (each as long as x); the two
-// percentiles are selected at once, one in each copy.
+// For a low p1 and a high p2 (the cleaning asks for 1 and 99) only the values in the two
+// tails are selected from: a strided sample estimates two thresholds beyond which the
+// wanted order statistics must lie, one pass collects the values beyond them, and the
+// selection runs on those few. When the estimate misses (a tail holds fewer values
+// than the rank needs), all values are selected from; either way the order statistics,
+// and so the results, are the same.
 func nanPercentiles(x []float64, p1, p2 float64, buf, buf2 []float64) (float64, float64) {
+	buf, buf2 = grow(buf, len(x)), grow(buf2, len(x))
+	if r1, r2, ok := tailPercentiles(x, p1, p2, buf, buf2); ok {
+		return r1, r2
+	}
 	v := buf[:0]
 	for _, e := range x {
 		if e == e {
@@ -353,7 +362,7 @@ func nanPercentiles(x []float64, p1, p2 float64, buf, buf2 []float64) (float64, 
 	if len(v) < parallelMin {
 		return percentile(v, p1), percentile(v, p2)
 	}
-	v2 := grow(buf2, len(v))
+	v2 := buf2[:len(v)]
 	copy(v2, v)
 	var r1 float64
 	var wg sync.WaitGroup
@@ -361,6 +370,89 @@ func nanPercentiles(x []float64, p1, p2 float64, buf, buf2 []float64) (float64, 
 	r2 := percentile(v2, p2)
 	wg.Wait()
 	return r1, r2
+}
+
+// percentileRanks returns the ranks i <= j of the two order statistics numpy's linear
+// percentile p of n values interpolates between, and the weight gamma of the upper one.
+func percentileRanks(n int, p float64) (i, j int, gamma float64) {
+	q := p / 100
+	virtual := float64(n)*q + (1 + q*(1-1-1)) - 1
+	prev := math.Floor(virtual)
+	gamma = virtual - prev
+	i = max(0, min(int(prev), n-1))
+	j = max(0, min(int(prev)+1, n-1))
+	return i, j, gamma
+}
+
+// interpolate is numpy's linear interpolation between the order statistics a <= b.
+func interpolate(a, b, gamma float64) float64 {
+	diff := b - a
+	if gamma >= 0.5 {
+		return b - diff*(1-gamma)
+	}
+	return a + diff*gamma
+}
+
+// tailPercentiles is nanPercentiles by the tails (see there); ok is false when p1 or p2
+// is not in its tail, x is short, or a threshold estimate missed.
+func tailPercentiles(x []float64, p1, p2 float64, buf, buf2 []float64) (r1, r2 float64, ok bool) {
+	const sampleSize = 4096
+	if len(x) < 8*sampleSize || !(p1 < 25) || !(p2 > 75) {
+		return 0, 0, false
+	}
+	stride := len(x) / sampleSize
+	sample := buf[:0]
+	n := 0
+	for k, e := range x {
+		if e == e {
+			n++
+			if k%stride == 0 {
+				sample = append(sample, e)
+			}
+		}
+	}
+	m := len(sample)
+	if m < sampleSize/2 {
+		return 0, 0, false
+	}
+	i1, j1, g1 := percentileRanks(n, p1)
+	i2, j2, g2 := percentileRanks(n, p2)
+	// Sample ranks with a margin of several standard deviations of a sample count.
+	margin := func(r int) int { return r + 6*int(math.Sqrt(float64(r)+1)) + 8 }
+	lowRank := margin((j1 + 1) * m / n)
+	highRank := margin((n - i2) * m / n)
+	if lowRank >= m || highRank >= m {
+		return 0, 0, false
+	}
+	lowT := selectKth(sample, lowRank)
+	highT := selectKth(sample, m-1-highRank)
+	if !(lowT < highT) {
+		return 0, 0, false
+	}
+	low, high := buf[:0], buf2[:0]
+	for _, e := range x {
+		switch {
+		case e <= lowT:
+			low = append(low, e)
+		case e >= highT:
+			high = append(high, e)
+		}
+	}
+	// low holds the smallest len(low) values, high the largest len(high).
+	if len(low) < j1+1 || len(high) < n-i2 {
+		return 0, 0, false
+	}
+	pair := func(v []float64, i, j int) (float64, float64) {
+		a := selectKth(v, i)
+		if j == i {
+			return a, a
+		}
+		return a, minOf(v[i+1:])
+	}
+	a1, b1 := pair(low, i1, j1)
+	off := n - len(high)
+	a2, b2 := pair(high, i2-off, j2-off)
+	return interpolate(a1, b1, g1), interpolate(a2, b2, g2), true
 }
 
 func nonNaN(x []float64) []float64 {

@@ -343,33 +343,52 @@ func TestExtremeHalves(t *testing.T) {
 	}
 }
 
-// TestPercentilesLong checks the concurrent selection of two percentiles on a long
-// array against sorting: numpy's linear method, h = p/100·(m − 1).
+// TestPercentilesLong checks the tail selection (and its fallback) of two percentiles
+// on long arrays against sorting: numpy's linear method, h = p/100·(m − 1).
 func TestPercentilesLong(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	x := make([]float64, 2*parallelMin+3)
-	var v []float64
-	for i := range x {
-		x[i] = rng.NormFloat64()
-		if rng.IntN(20) == 0 {
-			x[i] = nan
-		} else {
-			v = append(v, x[i])
+	for _, tc := range []struct {
+		name  string
+		value func() float64
+	}{
+		{"normal", rng.NormFloat64},
+		{"five levels (ties at the thresholds)", func() float64 { return float64(rng.IntN(5)) }},
+		{"mostly one value", func() float64 {
+			if rng.IntN(100) == 0 {
+				return rng.Float64()
+			}
+			return 0.5
+		}},
+		{"skewed", func() float64 { return math.Exp(8 * rng.Float64()) }},
+	} {
+		for _, n := range []int{1000, 2*parallelMin + 3, 100000} {
+			x := make([]float64, n)
+			var v []float64
+			for i := range x {
+				x[i] = tc.value()
+				if rng.IntN(20) == 0 {
+					x[i] = nan
+				} else {
+					v = append(v, x[i])
+				}
+			}
+			slices.Sort(v)
+			want := func(p float64) float64 {
+				h := p / 100 * float64(len(v)-1)
+				k := int(h)
+				return v[k] + (v[k+1]-v[k])*(h-float64(k))
+			}
+			in := slices.Clone(x)
+			for _, p := range [][2]float64{{1, 99}, {0.01, 99.99}, {20, 80}} {
+				lo, hi := nanPercentiles(x, p[0], p[1], nil, nil)
+				if math.Abs(lo-want(p[0])) > 1e-12 || math.Abs(hi-want(p[1])) > 1e-12 {
+					t.Errorf("%s n=%d p=%v: percentiles %v %v, want %v %v", tc.name, n, p, lo, hi, want(p[0]), want(p[1]))
+				}
+			}
+			if !slices.EqualFunc(x, in, func(a, b float64) bool { return a == b || a != a && b != b }) {
+				t.Errorf("%s n=%d: nanPercentiles changed its input", tc.name, n)
+			}
 		}
-	}
-	slices.Sort(v)
-	want := func(p float64) float64 {
-		h := p / 100 * float64(len(v)-1)
-		k := int(h)
-		return v[k] + (v[k+1]-v[k])*(h-float64(k))
-	}
-	in := slices.Clone(x)
-	lo, hi := nanPercentiles(x, 1, 99, nil, nil)
-	if math.Abs(lo-want(1)) > 1e-12 || math.Abs(hi-want(99)) > 1e-12 {
-		t.Errorf("percentiles %v %v, want %v %v", lo, hi, want(1), want(99))
-	}
-	if !slices.EqualFunc(x, in, func(a, b float64) bool { return a == b || a != a && b != b }) {
-		t.Error("nanPercentiles changed its input")
 	}
 }
 
