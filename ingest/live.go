@@ -231,7 +231,7 @@ func Reclean(ctx context.Context, db *store.DB, src flux.Source, from, to time.T
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	sum := Summary{Source: src, Rows: map[flux.Channel]int64{}}
+	sum := Summary{Source: src, Task: "clean", Rows: map[flux.Channel]int64{}}
 	began := time.Now()
 	if !from.Before(to) {
 		return sum, fmt.Errorf("reclean %s: empty range %s to %s", src, from.Format(time.RFC3339), to.Format(time.RFC3339))

@@ -33,6 +33,8 @@ type Stages struct {
 // Summary is what an import did.
 type Summary struct {
 	Source flux.Source
+	// Task names the work in the printed summary: "import" when empty, "clean" for Reclean.
+	Task string
 	// Days counts the days written; Unchanged the days skipped because every file was
 	// already imported unchanged; Empty the days without any file.
 	Days, Unchanged, Empty int
@@ -83,8 +85,12 @@ func (s *Summary) add(o Summary) {
 
 // Print writes the human summary: days, files, rows per channel, each failed day.
 func (s Summary) Print(w io.Writer) {
-	fmt.Fprintf(w, "%s import: %d days written, %d unchanged, %d without data, %d failed; %d files; %d rows in %s",
-		s.Source, s.Days, s.Unchanged, s.Empty, len(s.Failed), s.Files, s.Written(), s.Elapsed.Round(time.Millisecond))
+	task := s.Task
+	if task == "" {
+		task = "import"
+	}
+	fmt.Fprintf(w, "%s %s: %d days written, %d unchanged, %d without data, %d failed; %d files; %d rows in %s",
+		s.Source, task, s.Days, s.Unchanged, s.Empty, len(s.Failed), s.Files, s.Written(), s.Elapsed.Round(time.Millisecond))
 	if sec := s.Elapsed.Seconds(); sec > 0 && s.Written() > 0 {
 		fmt.Fprintf(w, " (%.0f rows/s)", float64(s.Written())/sec)
 	}

@@ -12,17 +12,22 @@ import (
 
 	"github.com/heliotime/heliotime/flux"
 	"github.com/heliotime/heliotime/fluxcsv"
+	"github.com/heliotime/heliotime/ingest"
 	"github.com/heliotime/heliotime/plot"
+	"github.com/heliotime/heliotime/store"
 )
 
 // cleanOptions are the flags of the clean command.
 type cleanOptions struct {
-	file   string // input CSV (time,flux); empty: stored flux
-	source string // store mode: archive or live
-	from   string
-	to     string
-	output string // cleaned CSV; empty: stdout
-	plot   string // SVG of raw and cleaned flux
+	file      string // input CSV (time,flux); empty: stored flux
+	source    string // store mode: archive or live
+	from      string
+	to        string
+	output    string // cleaned CSV; empty: stdout
+	plot      string // SVG of raw and cleaned flux
+	batchDays int    // store mode: days per transaction
+	wait      bool   // store mode: wait for a running import of the source
+	progress  string // store mode: auto, bar or log
 }
 
 // newCleanCmd builds "heliotime clean".
@@ -39,9 +44,14 @@ milliseconds; a header line is optional; .gz files are read directly). --from an
 --to default to the data's span. The cleaned series goes to --output or stdout;
 --plot draws raw and cleaned flux on a log axis with the flare classes as SVG.
 
-Store mode (--source archive|live with --from/--to) re-cleans stored flux.`,
+Store mode (--source archive|live with --from/--to as dates, --to exclusive) re-runs
+cleaning and combining over the raw flux already stored, after an algorithm change:
+batch by batch (--batch-days), one transaction per batch, rollups and extents kept
+consistent. Running it twice gives the same rows. It takes the source's import lock:
+with --wait it waits for a running import, otherwise it exits 1.`,
 		Example: `  heliotime clean --file g16_long.csv --output clean.csv --plot clean.svg
-  heliotime clean --file g16_long.csv.gz --from 2024-05-10 --to 2024-05-11`,
+  heliotime clean --file g16_long.csv.gz --from 2024-05-10 --to 2024-05-11
+  heliotime clean --source archive --from 2024-05-01 --to 2024-06-01`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runClean(cmd.Context(), env, opts)
@@ -54,18 +64,21 @@ Store mode (--source archive|live with --from/--to) re-cleans stored flux.`,
 	fs.StringVar(&opts.to, "to", "", "end of the window, exclusive (default: just after the data's end)")
 	fs.StringVar(&opts.output, "output", "", "write the cleaned series here (default stdout)")
 	fs.StringVar(&opts.plot, "plot", "", "write an SVG plot of raw and cleaned flux here")
+	fs.IntVar(&opts.batchDays, "batch-days", 10, "store mode: days re-cleaned per transaction")
+	fs.BoolVar(&opts.wait, "wait", false, "store mode: wait for a running import of the source instead of exiting 1")
+	fs.StringVar(&opts.progress, "progress", "auto", "store mode: auto (a bar on a terminal, else one log line per batch), bar or log")
 	return cmd
 }
 
-// runClean cleans a file (the store mode is not available yet).
+// runClean cleans a file (--file) or re-cleans stored flux (--source).
 func runClean(ctx context.Context, env *cliEnv, opts cleanOptions) error {
-	if opts.source != "" {
-		if _, err := flux.ParseSource(opts.source); err != nil {
-			return usagef("--source: %v", err)
-		}
-	}
-	if opts.file == "" {
-		return errors.New("clean: re-cleaning stored flux (--source) is not available yet; use --file")
+	switch {
+	case opts.file != "" && opts.source != "":
+		return usagef("--file and --source exclude each other: clean a file or the stored flux")
+	case opts.file == "" && opts.source == "":
+		return usagef("say what to clean: --file IN.csv, or --source archive|live with --from and --to")
+	case opts.source != "":
+		return runCleanStore(ctx, env, opts)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -101,6 +114,49 @@ func runClean(ctx context.Context, env *cliEnv, opts cleanOptions) error {
 		}
 	}
 	return nil
+}
+
+// runCleanStore re-runs cleaning and combining over stored raw flux.
+func runCleanStore(ctx context.Context, env *cliEnv, opts cleanOptions) error {
+	src, err := flux.ParseSource(opts.source)
+	if err != nil {
+		return usagef("--source: %v", err)
+	}
+	if opts.from == "" || opts.to == "" {
+		return usagef("--source %s needs --from and --to (dates, --to exclusive)", src)
+	}
+	from, err := parseDay("from", opts.from)
+	if err != nil {
+		return err
+	}
+	to, err := parseDay("to", opts.to)
+	if err != nil {
+		return err
+	}
+	if !from.Before(to) {
+		return usagef("--from %s is not before --to %s", opts.from, opts.to)
+	}
+	if opts.batchDays < 1 {
+		return usagef("--batch-days %d: want at least 1", opts.batchDays)
+	}
+	switch opts.progress {
+	case "auto", "bar", "log":
+	default:
+		return usagef("--progress %q: auto, bar or log", opts.progress)
+	}
+	db, err := env.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	prog := newImportProgress(env, opts.progress, env.Logger())
+	sum, err := ingest.Reclean(ctx, db, src, from, to, ingest.RecleanOptions{
+		BatchDays: opts.batchDays, Wait: opts.wait, Progress: prog, Logger: prog.logger()})
+	prog.finish()
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("an import of %s is running (use --wait to wait for it): %w", src, err)
+	}
+	return importResult(env, sum, err)
 }
 
 func readSeriesFile(name string) (flux.Series, error) {
