@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sort"
 	"sync"
 )
 
@@ -59,28 +60,43 @@ func (ws *Windows) centered(t []int64, w int64) {
 	if w < 0 {
 		half, closedLeft = 0, true
 	}
-	lo, hi := 0, 0
-	for i := range n {
-		left := t[i] - half
-		if closedLeft {
-			for lo < i && t[lo] < left {
-				lo++
+	// Each window depends on t alone: the two halves are found at once, the second
+	// starting from its first window's bounds found by binary search.
+	halves(n, func(from, to int) {
+		if from >= to {
+			return
+		}
+		left := t[from] - half
+		lo := sort.Search(from, func(j int) bool {
+			if closedLeft {
+				return t[j] >= left
 			}
-		} else {
-			for lo < i && t[lo] <= left {
-				lo++
+			return t[j] > left
+		})
+		right := t[from] + half
+		hi := from + sort.Search(n-from, func(k int) bool { return t[from+k] > right })
+		for i := from; i < to; i++ {
+			left := t[i] - half
+			if closedLeft {
+				for lo < i && t[lo] < left {
+					lo++
+				}
+			} else {
+				for lo < i && t[lo] <= left {
+					lo++
+				}
 			}
+			if hi < i+1 {
+				hi = i + 1
+			}
+			right := t[i] + half
+			for hi < n && t[hi] <= right {
+				hi++
+			}
+			ws.Lo[i] = int32(lo)
+			ws.Hi[i] = int32(hi)
 		}
-		if hi < i+1 {
-			hi = i + 1
-		}
-		right := t[i] + half
-		for hi < n && t[hi] <= right {
-			hi++
-		}
-		ws.Lo[i] = int32(lo)
-		ws.Hi[i] = int32(hi)
-	}
+	})
 }
 
 // CountWindows returns the centered count-based windows of k samples (pandas

@@ -420,3 +420,39 @@ func TestSortedOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestCenteredWindowsLong checks the windows of a series long enough to be computed in
+// two halves against the bounds' definition, with repeated times and gaps.
+func TestCenteredWindowsLong(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	n := 3 * parallelMin
+	times := make([]int64, n)
+	var t0 int64
+	for i := range times {
+		t0 += rng.Int64N(3) * 1e9 // repeated times included
+		if rng.IntN(3000) == 0 {
+			t0 += 1e13
+		}
+		times[i] = t0
+	}
+	for _, w := range []int64{-5, 1, 2, 60e9, 61e9 + 1, 7200e9} {
+		ws := CenteredWindows(times, w)
+		half := max(w, 0) / 2
+		closed := w%2 != 0 || w < 0
+		for i := 0; i < n; i += 7 {
+			inside := func(j int) bool {
+				d := times[j] - times[i]
+				if closed {
+					return -half <= d && d <= half
+				}
+				return -half < d && d <= half
+			}
+			lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
+			ok := lo <= i && i < hi && (lo == 0 || !inside(lo-1)) && (hi == n || !inside(hi)) &&
+				(inside(lo) || lo == i) && inside(hi-1)
+			if !ok {
+				t.Fatalf("w=%d point %d: window [%d, %d) does not match its bounds", w, i, lo, hi)
+			}
+		}
+	}
+}
