@@ -164,45 +164,6 @@ func sameCounts(t *testing.T, what string, got, want map[flux.Channel]int64) {
 	}
 }
 
-// checkConsistent asserts every rollup level equals the aggregate of the raw rows
-// computed with date_bin, and flux_extent matches the raw rows.
-func checkConsistent(t *testing.T, db *store.DB, src flux.Source) {
-	t.Helper()
-	ctx := context.Background()
-	raw := store.RawTable(src)
-	for _, l := range store.Levels(src) {
-		table := store.RollupTable(src, l)
-		var diff int64
-		q := fmt.Sprintf(`WITH want AS (
-				SELECT date_bin('%d seconds'::interval, time, '2000-01-03 00:00:00+00') AS time, satellite, band, is_clean,
-					min(flux) AS flux_min, max(flux) AS flux_max, count(*)::integer AS count
-				FROM %s GROUP BY 1, 2, 3, 4),
-			got AS (SELECT time, satellite, band, is_clean, flux_min, flux_max, count FROM %s)
-			SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM got) a)
-			     + (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM want) b)`,
-			int64(l.Bucket/time.Second), raw, table)
-		if err := db.Pool().QueryRow(ctx, q).Scan(&diff); err != nil {
-			t.Fatalf("compare %s: %v", table, err)
-		}
-		if diff != 0 {
-			t.Errorf("%s differs from the aggregate of %s in %d rows", table, raw, diff)
-		}
-	}
-	var diff int64
-	err := db.Pool().QueryRow(ctx, `WITH want AS (
-			SELECT $1::text AS source, satellite, band, is_clean, min(time) AS first, max(time) AS last, count(*) AS row_count
-			FROM `+raw+` GROUP BY 2, 3, 4),
-		got AS (SELECT source, satellite, band, is_clean, first, last, row_count FROM flux_extent WHERE source = $1)
-		SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM got) a)
-		     + (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM want) b)`, src.String()).Scan(&diff)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff != 0 {
-		t.Errorf("flux_extent of %s differs from the raw rows in %d rows", src, diff)
-	}
-}
-
 func checksum(t *testing.T, db *store.DB, src flux.Source) string {
 	t.Helper()
 	s, err := db.Checksum(context.Background(), src)
@@ -241,7 +202,7 @@ func TestArchiveImportIdempotent(t *testing.T) {
 			t.Errorf("no rows of %s written", c)
 		}
 	}
-	checkConsistent(t, db, flux.SourceArchive)
+	storetest.CheckConsistent(t, db, flux.SourceArchive)
 	before := checksum(t, db, flux.SourceArchive)
 
 	// Unchanged files are skipped: conditional requests, nothing rewritten.
@@ -298,7 +259,7 @@ func TestArchiveLocalMirror(t *testing.T) {
 		t.Errorf("summary: %+v", sum)
 	}
 	sameCounts(t, "raw rows", rawRows(t, db, flux.SourceArchive), expectedRaw(t, mirrorFiles(t), day("2024-05-10"), day("2024-05-13")))
-	checkConsistent(t, db, flux.SourceArchive)
+	storetest.CheckConsistent(t, db, flux.SourceArchive)
 	// The mirror's files are not ours: they stay.
 	for _, p := range mirrorFiles(t) {
 		if _, err := os.Stat(p); err != nil {
@@ -325,7 +286,7 @@ func TestArchiveTwoSatellites(t *testing.T) {
 		}
 	}
 	sameCounts(t, "raw rows", rawRows(t, db, flux.SourceArchive), expectedRaw(t, sub, day("2017-09-10"), day("2017-09-11")))
-	checkConsistent(t, db, flux.SourceArchive)
+	storetest.CheckConsistent(t, db, flux.SourceArchive)
 	// Restricted to one satellite, only it is read.
 	sum, err = ingest.Archive(context.Background(), db, ingest.ArchiveOptions{From: day("2017-09-10"), To: day("2017-09-11"),
 		Fetcher: newFetcher(t, srv), Prepare: testPreparer, Satellites: []int{15}, Force: true})
@@ -382,7 +343,7 @@ func TestArchiveFaults(t *testing.T) {
 					t.Errorf("the failed day has %d raw rows (%v)", rows, err)
 				}
 			}
-			checkConsistent(t, db, flux.SourceArchive)
+			storetest.CheckConsistent(t, db, flux.SourceArchive)
 		})
 	}
 }
@@ -421,7 +382,7 @@ func TestArchiveResumeAfterCancel(t *testing.T) {
 		t.Errorf("resume: %+v", sum)
 	}
 	sameCounts(t, "raw rows after resume", rawRows(t, db, flux.SourceArchive), expectedRaw(t, daysOf(files, "20240510", "20240511"), day("2024-05-10"), day("2024-05-12")))
-	checkConsistent(t, db, flux.SourceArchive)
+	storetest.CheckConsistent(t, db, flux.SourceArchive)
 }
 
 func TestArchiveLock(t *testing.T) {
@@ -485,5 +446,5 @@ func TestImportFiles(t *testing.T) {
 		t.Errorf("summary: %+v", sum)
 	}
 	sameCounts(t, "raw rows", rawRows(t, db, flux.SourceArchive), expectedRaw(t, sub, day("2011-01-01"), day("2022-01-01")))
-	checkConsistent(t, db, flux.SourceArchive)
+	storetest.CheckConsistent(t, db, flux.SourceArchive)
 }

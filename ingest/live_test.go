@@ -72,7 +72,7 @@ func TestLiveMirror(t *testing.T) {
 		t.Fatalf("the generated feeds should carry GOES-16, 18 and 19: %v", want)
 	}
 	sameCounts(t, "live raw rows", rawRows(t, db, flux.SourceLive), want)
-	checkConsistent(t, db, flux.SourceLive)
+	storetest.CheckConsistent(t, db, flux.SourceLive)
 	before := checksum(t, db, flux.SourceLive)
 	// Polled again: nothing after the last stored minute, nothing changes.
 	again, _, err := ingest.Live(ctx, db, opt)
@@ -104,7 +104,7 @@ func TestLiveSharedFeedAndFailures(t *testing.T) {
 		t.Errorf("failures: %+v", sum.Failed)
 	}
 	sameCounts(t, "live raw rows", rawRows(t, db, flux.SourceLive), feedCounts(t, start, now, sample))
-	checkConsistent(t, db, flux.SourceLive)
+	storetest.CheckConsistent(t, db, flux.SourceLive)
 	// Both feeds failing: nothing could be done.
 	srv.FailAlways("/services.swpc.noaa.gov/json/goes/secondary/xrays-6-hour.json", archivetest.Status500)
 	if _, _, err := ingest.Live(context.Background(), db, opt); !errors.Is(err, ingest.ErrNothingDone) {

@@ -56,5 +56,5 @@ func TestReclean(t *testing.T) {
 	if got := checksum(t, db, flux.SourceArchive); got != imported {
 		t.Errorf("a second reclean in other batches changed the data")
 	}
-	checkConsistent(t, db, flux.SourceArchive)
+	storetest.CheckConsistent(t, db, flux.SourceArchive)
 }

@@ -78,45 +78,6 @@ func rowsPerChannel(t *testing.T, db *store.DB, src flux.Source) map[flux.Channe
 	return out
 }
 
-// CheckConsistent asserts that every rollup level of src equals the aggregate computed
-// directly from the raw rows with date_bin, and that flux_extent matches the raw rows.
-func checkConsistent(t *testing.T, db *store.DB, src flux.Source) {
-	t.Helper()
-	ctx := context.Background()
-	raw := store.RawTable(src)
-	for _, l := range store.Levels(src) {
-		table := store.RollupTable(src, l)
-		var diff int64
-		q := fmt.Sprintf(`WITH want AS (
-				SELECT date_bin('%d seconds'::interval, time, '2000-01-03 00:00:00+00') AS time, satellite, band, is_clean,
-					min(flux) AS flux_min, max(flux) AS flux_max, count(*)::integer AS count
-				FROM %s GROUP BY 1, 2, 3, 4),
-			got AS (SELECT time, satellite, band, is_clean, flux_min, flux_max, count FROM %s)
-			SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM got) a)
-			     + (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM want) b)`,
-			int64(l.Bucket/time.Second), raw, table)
-		if err := db.Pool().QueryRow(ctx, q).Scan(&diff); err != nil {
-			t.Fatalf("compare %s: %v", table, err)
-		}
-		if diff != 0 {
-			t.Errorf("%s differs from the aggregate of %s in %d rows", table, raw, diff)
-		}
-	}
-	var diff int64
-	err := db.Pool().QueryRow(ctx, `WITH want AS (
-			SELECT $1::text AS source, satellite, band, is_clean, min(time) AS first, max(time) AS last, count(*) AS row_count
-			FROM `+raw+` GROUP BY 2, 3, 4),
-		got AS (SELECT source, satellite, band, is_clean, first, last, row_count FROM flux_extent WHERE source = $1)
-		SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM got) a)
-		     + (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM want) b)`, src.String()).Scan(&diff)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff != 0 {
-		t.Errorf("flux_extent of %s differs from the raw rows in %d rows", src, diff)
-	}
-}
-
 func TestWriteBatch(t *testing.T) {
 	db := storetest.New(t)
 	ctx := context.Background()
@@ -195,7 +156,7 @@ func TestWriteBatch(t *testing.T) {
 					t.Errorf("%s: %d rows, want %d", c, got[c], n)
 				}
 			}
-			checkConsistent(t, db, tc.src)
+			storetest.CheckConsistent(t, db, tc.src)
 		})
 	}
 	var files int
@@ -235,7 +196,7 @@ func TestWriteBatchValues(t *testing.T) {
 	if err != nil || len(chans) != 0 {
 		t.Errorf("Channels after the last row = %v, %v; want none", chans, err)
 	}
-	checkConsistent(t, db, flux.SourceArchive)
+	storetest.CheckConsistent(t, db, flux.SourceArchive)
 }
 
 func TestWriteBatchRejects(t *testing.T) {
@@ -301,7 +262,7 @@ func TestWriteBatchIdempotent(t *testing.T) {
 	if sum1 != sum2 {
 		t.Errorf("re-write changed the data:\n%s\n%s", sum1, sum2)
 	}
-	checkConsistent(t, db, flux.SourceArchive)
+	storetest.CheckConsistent(t, db, flux.SourceArchive)
 }
 
 // TestWriteBatchCancel cancels writes at several moments: each either fails and leaves
@@ -351,5 +312,5 @@ func TestWriteBatchCancel(t *testing.T) {
 	if cancelled == 0 {
 		t.Fatal("no write was cancelled; the test checked nothing")
 	}
-	checkConsistent(t, db, flux.SourceArchive)
+	storetest.CheckConsistent(t, db, flux.SourceArchive)
 }

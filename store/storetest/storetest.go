@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/heliotime/heliotime/flux"
 	"github.com/heliotime/heliotime/store"
 	"github.com/heliotime/heliotime/store/localdb"
 )
@@ -113,4 +115,43 @@ func New(t testing.TB) *store.DB {
 	}
 	t.Cleanup(db.Close)
 	return db
+}
+
+// CheckConsistent asserts that every rollup level of src equals the aggregate computed
+// directly from the raw rows with date_bin, and that flux_extent matches the raw rows.
+func CheckConsistent(t *testing.T, db *store.DB, src flux.Source) {
+	t.Helper()
+	ctx := context.Background()
+	raw := store.RawTable(src)
+	for _, l := range store.Levels(src) {
+		table := store.RollupTable(src, l)
+		var diff int64
+		q := fmt.Sprintf(`WITH want AS (
+				SELECT date_bin('%d seconds'::interval, time, '2000-01-03 00:00:00+00') AS time, satellite, band, is_clean,
+					min(flux) AS flux_min, max(flux) AS flux_max, count(*)::integer AS count
+				FROM %s GROUP BY 1, 2, 3, 4),
+			got AS (SELECT time, satellite, band, is_clean, flux_min, flux_max, count FROM %s)
+			SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM got) a)
+			     + (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM want) b)`,
+			int64(l.Bucket/time.Second), raw, table)
+		if err := db.Pool().QueryRow(ctx, q).Scan(&diff); err != nil {
+			t.Fatalf("compare %s: %v", table, err)
+		}
+		if diff != 0 {
+			t.Errorf("%s differs from the aggregate of %s in %d rows", table, raw, diff)
+		}
+	}
+	var diff int64
+	err := db.Pool().QueryRow(ctx, `WITH want AS (
+			SELECT $1::text AS source, satellite, band, is_clean, min(time) AS first, max(time) AS last, count(*) AS row_count
+			FROM `+raw+` GROUP BY 2, 3, 4),
+		got AS (SELECT source, satellite, band, is_clean, first, last, row_count FROM flux_extent WHERE source = $1)
+		SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM got) a)
+		     + (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM want) b)`, src.String()).Scan(&diff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff != 0 {
+		t.Errorf("flux_extent of %s differs from the raw rows in %d rows", src, diff)
+	}
 }
