@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,38 +12,10 @@ import (
 	"github.com/heliotime/heliotime/store/storetest"
 )
 
-// runImportCLI runs `heliotime import ...` in-process with the import command of this
-// file (replacing any placeholder) and returns the exit status and output.
+// runImportCLI runs `heliotime import ARGS...` in-process.
 func runImportCLI(t *testing.T, args ...string) cliResult {
 	t.Helper()
-	var out, errb bytes.Buffer
-	env := &cliEnv{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader("")}
-	root := newRootCmd(env)
-	for _, c := range root.Commands() {
-		if c.Name() == "import" {
-			root.RemoveCommand(c)
-		}
-	}
-	imp := newImportCmd(env)
-	imp.SilenceUsage, imp.SilenceErrors = true, true
-	root.AddCommand(imp)
-	root.SetArgs(append([]string{"import"}, args...))
-	err := root.ExecuteContext(context.Background())
-	code := exitOK
-	if err != nil {
-		errb.WriteString("heliotime: " + err.Error() + "\n")
-		var ue usageError
-		var pe partialError
-		switch {
-		case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown flag"):
-			code = exitUsage
-		case errors.As(err, &pe):
-			code = exitPartial
-		default:
-			code = exitFailure
-		}
-	}
-	return cliResult{code, out.String(), errb.String()}
+	return runHeliotime(t, append([]string{"import"}, args...)...)
 }
 
 func TestImportUsage(t *testing.T) {
