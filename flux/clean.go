@@ -213,6 +213,28 @@ func speedBackward(t []int64, y []float64, out []float64) []float64 {
 	return out
 }
 
+// speedRange stores speedForward(t, y) (when fwd is not nil) and speedBackward(t, y)
+// (when bwd is not nil) for the points from..to−1.
+func speedRange(t []int64, y, fwd, bwd []float64, from, to int) {
+	n := len(y)
+	for i := from; i < to; i++ {
+		if fwd != nil {
+			if i == 0 {
+				fwd[i] = math.NaN()
+			} else {
+				fwd[i] = (y[i] - y[i-1]) / seconds(t[i]-t[i-1])
+			}
+		}
+		if bwd != nil {
+			if i == n-1 {
+				bwd[i] = math.NaN()
+			} else {
+				bwd[i] = (y[i] - y[i+1]) / seconds(t[i]-t[i+1])
+			}
+		}
+	}
+}
+
 // absMax returns max(|a|, |b|) ignoring NaN (NaN only when both are).
 func absMax(a, b float64) float64 {
 	a, b = math.Abs(a), math.Abs(b)
@@ -275,11 +297,13 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	}
 	rn := sc.float64s(n)
 	rnd := sc.float64s(n)
-	for i := range n {
-		lo, hi := w5.Lo[i], w5.Hi[i]
-		rn[i] = float64(roughBefore[hi]-roughBefore[lo]) / float64(hi-lo)
-		rnd[i] = float64(slightBefore[hi]-slightBefore[lo]) / float64(hi-lo)
-	}
+	halves(n, func(from, to int) {
+		for i := from; i < to; i++ {
+			lo, hi := w5.Lo[i], w5.Hi[i]
+			rn[i] = float64(roughBefore[hi]-roughBefore[lo]) / float64(hi-lo)
+			rnd[i] = float64(slightBefore[hi]-slightBefore[lo]) / float64(hi-lo)
+		}
+	})
 	sc.releaseInt32(roughBefore, slightBefore)
 	slight := sc.float64s(n)
 	wg.Wait()
@@ -287,26 +311,32 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	f := slight
 	fd0 := sc.float64s(n)
 	fd := fd0
-	for i := range n {
-		valid := b2f(as[i]/ar[i] > validSlopeRatio)
-		a := math.Min(rn[i]/roughShare, 1)
-		b := math.Min(rnd[i]/roughShare, 1)
-		f[i] = math.Min(1-valid, a)
-		fd[i] = math.Max(b-f[i], 0)
-	}
+	halves(n, func(from, to int) {
+		for i := from; i < to; i++ {
+			valid := b2f(as[i]/ar[i] > validSlopeRatio)
+			a := math.Min(rn[i]/roughShare, 1)
+			b := math.Min(rnd[i]/roughShare, 1)
+			f[i] = math.Min(1-valid, a)
+			fd[i] = math.Max(b-f[i], 0)
+		}
+	})
 	rollingMean2(f, fd, w40, ar, as)
 	f, fd = ar, as
 	c := rnd
-	for i := range n {
-		c[i] = (m[i]-l[i])*f[i] + clip((s[i]-l[i])*fd[i], -detailClip, detailClip)
-	}
+	halves(n, func(from, to int) {
+		for i := from; i < to; i++ {
+			c[i] = (m[i]-l[i])*f[i] + clip((s[i]-l[i])*fd[i], -detailClip, detailClip)
+		}
+	})
 	lo, hi := nanPercentiles(c, 1, 99, rn, slight)
 	lo = math.Max(lo-correctionSlack, -correctionLimit)
 	hi = math.Min(hi+correctionSlack, correctionLimit)
 	out := s
-	for i := range n {
-		out[i] = l[i] + clip(c[i], lo, hi)
-	}
+	halves(n, func(from, to int) {
+		for i := from; i < to; i++ {
+			out[i] = l[i] + clip(c[i], lo, hi)
+		}
+	})
 	sc.release(m, slight, c, rn, f, fd, fd0)
 	sc.releaseWindows(w40, w5)
 	return out
@@ -580,16 +610,23 @@ type group []int32
 // survive outlier removal, the dip, connectivity and neighbour filters.
 func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *scratch) []int32 {
 	n := len(l)
-	vf := speedForward(t, l, sc.float64s(n))
-	vb := speedBackward(t, l, sc.float64s(n))
-	af := speedForward(t, vf, sc.float64s(n))
-	ab := speedBackward(t, vb, sc.float64s(n))
+	vf, vb, af, ab := sc.float64s(n), sc.float64s(n), sc.float64s(n), sc.float64s(n)
+	// Per point work, in two halves at once; each pass reads only the previous ones.
+	halves(n, func(from, to int) {
+		speedRange(t, l, vf, vb, from, to)
+	})
+	halves(n, func(from, to int) {
+		speedRange(t, vf, af, nil, from, to)
+		speedRange(t, vb, nil, ab, from, to)
+	})
 	v := vb // V overwrites vb, a overwrites ab
 	a := ab
-	for i := range n {
-		v[i] = absMax(vb[i], vf[i])
-		a[i] = absMax(ab[i], af[i])
-	}
+	halves(n, func(from, to int) {
+		for i := from; i < to; i++ {
+			v[i] = absMax(vb[i], vf[i])
+			a[i] = absMax(ab[i], af[i])
+		}
+	})
 
 	interval, typical := iv.interval, iv.typical
 
@@ -606,23 +643,22 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 	flat := medianBelow(v, flatW, flatVelocity, sc)
 	wg.Wait()
 	clipped := sc.bools(n)
-	for i := range n {
-		nearUpper := l[i] > math.Max(hx[i], upperBorder)-borderSlack
-		nearLower := l[i] < math.Min(hn[i], lowerBorder)+borderSlack
-		clipped[i] = (nearUpper || nearLower) && flat[i]
-	}
-
-	// High and excessive accelerations.
 	high := sc.float64s(n)
 	excessive := sc.bools(n)
-	for i := range n {
-		thr, exThr := highAcc, excessiveAcc
-		if interval[i] == intervalMax {
-			thr, exThr = minuteHighAcc, minuteExcessive
+	halves(n, func(from, to int) {
+		for i := from; i < to; i++ {
+			nearUpper := l[i] > math.Max(hx[i], upperBorder)-borderSlack
+			nearLower := l[i] < math.Min(hn[i], lowerBorder)+borderSlack
+			clipped[i] = (nearUpper || nearLower) && flat[i]
+			// High and excessive accelerations.
+			thr, exThr := highAcc, excessiveAcc
+			if interval[i] == intervalMax {
+				thr, exThr = minuteHighAcc, minuteExcessive
+			}
+			high[i] = b2f(a[i] > thr)
+			excessive[i] = a[i] > exThr
 		}
-		high[i] = b2f(a[i] > thr)
-		excessive[i] = a[i] > exThr
-	}
+	})
 	// The bridging sum counts flags: prefix counts give it exactly.
 	bridgeW := sc.centered(t, durationOf(bridgeIntervals*typical))
 	bridged := hx
