@@ -3,6 +3,7 @@ package flux
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 	"time"
@@ -112,8 +113,12 @@ type frame struct {
 }
 
 func join(series []Series) frame {
-	var t []int64
-	for _, s := range series {
+	var t []int64 // read only: may be the first series' own times
+	for k, s := range series {
+		if k == 0 {
+			t = s.Time
+			continue
+		}
 		t = mergeTimes(t, s.Time)
 	}
 	f := frame{t: t, cols: make([][]float32, len(series))}
@@ -388,6 +393,10 @@ func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32,
 	for c := range ws {
 		ws[c] = flat[c*m : (c+1)*m : (c+1)*m]
 	}
+	if sumsExact(tau, weights, rowSeg, nc) {
+		smoothWeightsPrefix(st, tau, weights, rowSeg, ws)
+		return ws
+	}
 	if smoothWeightsExact(st, tau, weights, rowSeg, ws) {
 		return ws
 	}
@@ -540,6 +549,97 @@ func smoothWeightsExact(st []int64, tau []float64, weights []float32, rowSeg []i
 		}
 	}
 	return true
+}
+
+// sumsExact reports whether every prefix sum of the smoothing's terms (τ, Z·τ and
+// Wt·τ, all float32 values) is exact in float64, without checking each addition: the
+// terms are non-negative multiples of the smallest term's float32 quantum 2^e, and a
+// sum of such multiples is exact while it stays below 2^(e+53). Z·τ and Wt·τ never
+// exceed τ (weights are at most 1), so the sum of all τ bounds every prefix sum.
+// Subnormal, negative, infinite and NaN terms, and weights above 1, make it report
+// false.
+func sumsExact(tau []float64, weights []float32, rowSeg []int32, nc int) bool {
+	for _, w := range weights {
+		if !(w >= 0 && w <= 1) {
+			return false
+		}
+	}
+	minExp := math.MaxInt
+	bad := false
+	note := func(v float32) {
+		b := math.Float32bits(v)
+		if b == 0 {
+			return
+		}
+		e := int(b>>23) & 0xff
+		if b>>31 != 0 || e == 0 || e == 0xff {
+			bad = true
+		}
+		// The quantum of a float32 is 2^(e−127−23) shifted by its trailing zero bits.
+		minExp = min(minExp, e-150+bits.TrailingZeros32(b|1<<23))
+	}
+	total := 0.0
+	for j, t := range tau {
+		t32 := float32(t)
+		if float64(t32) != t {
+			return false
+		}
+		note(t32)
+		seg := int(rowSeg[j]) * nc
+		for _, w := range weights[seg : seg+nc] {
+			note(w * t32)
+		}
+		total += t
+	}
+	if bad {
+		return false
+	}
+	if minExp == math.MaxInt {
+		return true // all terms zero
+	}
+	return total*(1+1e-9) < math.Ldexp(1, minExp+53)
+}
+
+// smoothWeightsPrefix is smoothWeightsExact for terms sumsExact vouches for: the same
+// running sums, without checking each addition.
+func smoothWeightsPrefix(st []int64, tau []float64, weights []float32, rowSeg []int32, ws [][]float64) {
+	m, nc := len(st), len(ws)
+	sums := make([]float64, 2*(1+2*nc))
+	pHi, pLo := sums[:1+2*nc], sums[1+2*nc:]
+	add := func(p []float64, j int) {
+		tj := tau[j]
+		p[0] += tj
+		seg := int(rowSeg[j]) * nc
+		for c, wc := range weights[seg : seg+nc] {
+			if wc == 0 {
+				p[1+2*c] += tj
+			}
+			p[2+2*c] += float64(wc * float32(tj))
+		}
+	}
+	half := int64(weightSmoothing) / 2
+	lo, hi := 0, 0
+	for i := range m {
+		for lo < i && st[lo] <= st[i]-half {
+			add(pLo, lo)
+			lo++
+		}
+		for hi < i+1 || hi < m && st[hi] <= st[i]+half {
+			add(pHi, hi)
+			hi++
+		}
+		sigma := pHi[0] - pLo[0]
+		seg := int(rowSeg[i]) * nc
+		for c, wc := range weights[seg : seg+nc] {
+			if wc == 0 {
+				continue
+			}
+			sz := pHi[1+2*c] - pLo[1+2*c]
+			sw := pHi[2+2*c] - pLo[2+2*c]
+			transition := 1 - math.Min(2*(sz/sigma), 1)
+			ws[c][i] = sw / sigma * transition
+		}
+	}
 }
 
 // exactAdd returns a + b and whether the sum is exact (TwoSum's error term is zero).

@@ -79,6 +79,29 @@ func TestSmoothWeightsExactPath(t *testing.T) {
 		}
 		ok := smoothWeightsExact(st, tau, weights, rowSeg, exact)
 		smoothWeightsCompensated(st, tau, weights, rowSeg, comp)
+		// The unchecked prefix sums must be taken for the regular cadences, and agree
+		// with the compensated sums bit for bit whenever sumsExact vouches for them.
+		fast := sumsExact(tau, weights, rowSeg, nc)
+		if tc.wantExact == 1 && !fast {
+			t.Errorf("%s: sumsExact = false for a regular cadence", tc.name)
+		}
+		if fast {
+			pre := make([][]float64, nc)
+			for c := range nc {
+				pre[c] = make([]float64, m)
+			}
+			smoothWeightsPrefix(st, tau, weights, rowSeg, pre)
+			for c := range nc {
+				for k := range m {
+					if math.Float64bits(pre[c][k]) != math.Float64bits(comp[c][k]) {
+						t.Fatalf("%s: column %d row %d: unchecked prefix sums %v, compensated %v", tc.name, c, k, pre[c][k], comp[c][k])
+					}
+				}
+			}
+			if !ok {
+				t.Errorf("%s: sumsExact vouched for sums the checked path found inexact", tc.name)
+			}
+		}
 		if tc.wantExact >= 0 && ok != (tc.wantExact == 1) {
 			t.Errorf("%s: exact path taken = %v, want %v", tc.name, ok, tc.wantExact)
 		}
