@@ -636,6 +636,12 @@ func smoothWeightsPrefix(st []int64, tau []float64, weights []float32, rowSeg []
 			}
 			sz := pHi[1+2*c] - pLo[1+2*c]
 			sw := pHi[2+2*c] - pLo[2+2*c]
+			if sz == 0 && sigma > 0 {
+				// No zero weight nearby (the usual case): the transition is
+				// 1 − min(2·0/σ, 1) = 1 exactly, and w·1 = w.
+				ws[c][i] = sw / sigma
+				continue
+			}
 			transition := 1 - math.Min(2*(sz/sigma), 1)
 			ws[c][i] = sw / sigma * transition
 		}
