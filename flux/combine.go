@@ -3,7 +3,6 @@ package flux
 import (
 	"cmp"
 	"math"
-	"math/bits"
 	"slices"
 	"sync"
 	"time"
@@ -393,7 +392,7 @@ func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32,
 	for c := range ws {
 		ws[c] = flat[c*m : (c+1)*m : (c+1)*m]
 	}
-	if sumsExact(tau, weights, rowSeg, nc) {
+	if sumsExact(tau, weights) {
 		smoothWeightsPrefix(st, tau, weights, rowSeg, ws)
 		return ws
 	}
@@ -552,52 +551,47 @@ func smoothWeightsExact(st []int64, tau []float64, weights []float32, rowSeg []i
 }
 
 // sumsExact reports whether every prefix sum of the smoothing's terms (τ, Z·τ and
-// Wt·τ, all float32 values) is exact in float64, without checking each addition: the
-// terms are non-negative multiples of the smallest term's float32 quantum 2^e, and a
-// sum of such multiples is exact while it stays below 2^(e+53). Z·τ and Wt·τ never
-// exceed τ (weights are at most 1), so the sum of all τ bounds every prefix sum.
-// Subnormal, negative, infinite and NaN terms, and weights above 1, make it report
-// false.
-func sumsExact(tau []float64, weights []float32, rowSeg []int32, nc int) bool {
+// Wt·τ, all float32 values) is exact in float64, without checking each addition.
+// Every non-zero term is a float32 at least as large as fl32(w_min·τ_min) (smallest
+// positive weight and time weight; rounding is monotonic), so each is a multiple of
+// that value's float32 spacing 2^e; a sum of non-negative multiples of 2^e is exact
+// while it stays below 2^(e+53). Z·τ and Wt·τ never exceed τ (weights are at most 1),
+// so the sum of all τ bounds every prefix sum. Negative, subnormal, infinite and NaN
+// terms, and weights outside [0, 1], make it report false.
+func sumsExact(tau []float64, weights []float32) bool {
+	wMin := float32(1)
 	for _, w := range weights {
 		if !(w >= 0 && w <= 1) {
 			return false
 		}
-	}
-	minExp := math.MaxInt
-	bad := false
-	note := func(v float32) {
-		b := math.Float32bits(v)
-		if b == 0 {
-			return
+		if w > 0 {
+			wMin = min(wMin, w)
 		}
-		e := int(b>>23) & 0xff
-		if b>>31 != 0 || e == 0 || e == 0xff {
-			bad = true
-		}
-		// The quantum of a float32 is 2^(e−127−23) shifted by its trailing zero bits.
-		minExp = min(minExp, e-150+bits.TrailingZeros32(b|1<<23))
 	}
+	tMin := math.Inf(1)
 	total := 0.0
-	for j, t := range tau {
-		t32 := float32(t)
-		if float64(t32) != t {
+	for _, t := range tau {
+		if !(t >= 0) || float64(float32(t)) != t {
 			return false
 		}
-		note(t32)
-		seg := int(rowSeg[j]) * nc
-		for _, w := range weights[seg : seg+nc] {
-			note(w * t32)
+		if t > 0 {
+			tMin = min(tMin, t)
 		}
 		total += t
 	}
-	if bad {
-		return false
-	}
-	if minExp == math.MaxInt {
+	if total == 0 {
 		return true // all terms zero
 	}
-	return total*(1+1e-9) < math.Ldexp(1, minExp+53)
+	if math.IsInf(total, 0) {
+		return false
+	}
+	least := wMin * float32(tMin)
+	b := math.Float32bits(least)
+	e := int(b>>23) & 0xff
+	if e == 0 || e == 0xff {
+		return false
+	}
+	return total*(1+1e-9) < math.Ldexp(1, e-150+53)
 }
 
 // smoothWeightsPrefix is smoothWeightsExact for terms sumsExact vouches for: the same
