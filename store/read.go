@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/heliotime/heliotime/flux"
 )
 
@@ -263,9 +265,12 @@ func (db *DB) readSection(ctx context.Context, ch flux.Channel, s Section, minma
 	return nil
 }
 
-// readError wraps a database error; one caused by ctx's deadline also wraps ErrQueryTimeout.
+// readError wraps a database error; one caused by ctx's deadline or by the server's
+// statement_timeout (SQLSTATE 57014 without a cancelled ctx) also wraps ErrQueryTimeout.
 func readError(what string, ctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+	var pgErr *pgconn.PgError
+	serverTimeout := errors.As(err, &pgErr) && pgErr.Code == "57014" && ctx.Err() == nil
+	if serverTimeout || errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: %w: %w", what, ErrQueryTimeout, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)

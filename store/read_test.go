@@ -492,3 +492,37 @@ func TestReadTimeout(t *testing.T) {
 		t.Fatalf("err = %v, want ErrQueryTimeout", err)
 	}
 }
+
+// TestReadStatementTimeout checks that the server's statement_timeout counts as a query
+// timeout too.
+func TestReadStatementTimeout(t *testing.T) {
+	u := storetest.NewURL(t)
+	ctx := context.Background()
+	if err := store.MigrateUp(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, u, store.Options{StatementTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	other, err := store.Open(ctx, u, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, `LOCK TABLE flux_archive_1h IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	start := ts("2024-01-01T00:00:00Z")
+	err = db.ReadFlux(ctx, store.ReadRequest{Channel: combined, Start: start, End: start.Add(2000 * time.Hour), Points: 2000,
+		Sources: []flux.Source{flux.SourceArchive}}, func(store.Point) error { return nil })
+	if !errors.Is(err, store.ErrQueryTimeout) {
+		t.Fatalf("err = %v, want ErrQueryTimeout", err)
+	}
+}
