@@ -491,3 +491,32 @@ func TestExport(t *testing.T) {
 		}
 	}
 }
+
+// TestFluxStitched checks the default (both sources) answer at the seam over HTTP: the
+// archive's last bucket once, live after it, time strictly increasing.
+func TestFluxStitched(t *testing.T) {
+	db := storetest.New(t)
+	day := mustTime("2024-03-01T00:00:00Z")
+	var at, lt []time.Time
+	var av, lv []float32
+	for x := day; x.Before(day.Add(5*time.Hour + 30*time.Minute)); x = x.Add(time.Second) {
+		at, av = append(at, x), append(av, 2e-6)
+	}
+	for x := day.Add(4 * time.Hour); x.Before(day.Add(8 * time.Hour)); x = x.Add(time.Minute) {
+		lt, lv = append(lt, x), append(lv, 5e-6)
+	}
+	insert(t, db, flux.SourceArchive, defaultChannel, at, av)
+	insert(t, db, flux.SourceLive, defaultChannel, lt, lv)
+	s := New(db, Options{Logger: quiet, ExtentTTL: -1})
+	// 1 h buckets: archive 00:00..05:00 (its last bucket holds 05:00-05:29:59), live 06:00, 07:00.
+	w := do(s, call{target: "/flux?resolution=8&start=2024-03-01T00:00:00Z&end=2024-03-01T08:00:00Z"})
+	want := "[[1709251200000,2e-06],[1709254800000,2e-06],[1709258400000,2e-06],[1709262000000,2e-06]," +
+		"[1709265600000,2e-06],[1709269200000,2e-06],[1709272800000,5e-06],[1709276400000,5e-06]]"
+	if w.Code != 200 || w.Body.String() != want {
+		t.Errorf("stitched: %d\n%s\nwant\n%s", w.Code, w.Body, want)
+	}
+	w = do(s, call{target: "/flux?resolution=8&start=2024-03-01T00:00:00Z&end=2024-03-01T08:00:00Z&source=live"})
+	if !strings.HasPrefix(w.Body.String(), "[[1709265600000,5e-06],") || strings.Count(w.Body.String(), "[") != 5 {
+		t.Errorf("live alone: %s", w.Body)
+	}
+}
