@@ -714,23 +714,42 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		groups[k] = kept[s:end:end]
 	}
 
-	// Velocity filter per group.
-	gv := make([]float64, 0, 1024)
-	out := groups[:0]
-	for _, g := range groups {
-		pts := g
-		if len(pts) > 1 {
-			pts = pts[1:]
+	// Velocity filter per group; the groups are independent, so the two halves (by
+	// points) are filtered at once.
+	drop := sc.bools(len(groups))
+	filter := func(from, to int) {
+		gv := make([]float64, 0, 1024)
+		for k := from; k < to; k++ {
+			pts := groups[k]
+			if len(pts) > 1 {
+				pts = pts[1:]
+			}
+			gv = gv[:0]
+			for _, i := range pts {
+				gv = append(gv, v[i])
+			}
+			drop[k] = mean(gv) > groupMaxVelocity || median(gv, gv) < flatVelocity
 		}
-		gv = gv[:0]
-		for _, i := range pts {
-			gv = append(gv, v[i])
-		}
-		if mean(gv) > groupMaxVelocity || median(gv, gv) < flatVelocity {
-			continue
-		}
-		out = append(out, g)
 	}
+	split := 0
+	for points := 0; split < len(groups) && 2*points < len(kept); split++ {
+		points += len(groups[split])
+	}
+	if len(kept) >= parallelMin {
+		var wg sync.WaitGroup
+		wg.Go(func() { filter(split, len(groups)) })
+		filter(0, split)
+		wg.Wait()
+	} else {
+		filter(0, len(groups))
+	}
+	out := groups[:0]
+	for k, g := range groups {
+		if !drop[k] {
+			out = append(out, g)
+		}
+	}
+	sc.releaseBools(drop)
 	groups = out
 	if len(groups) == 0 {
 		return nil
