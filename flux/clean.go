@@ -320,7 +320,11 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 			fd[i] = math.Max(b-f[i], 0)
 		}
 	})
-	rollingMean2(f, fd, w40, ar, as)
+	// Soften both forces over 40 s, one on each core.
+	var soften sync.WaitGroup
+	soften.Go(func() { rollKahan(f, w40, ar, true) })
+	rollKahan(fd, w40, as, true)
+	soften.Wait()
 	f, fd = ar, as
 	c := rnd
 	halves(n, func(from, to int) {

@@ -209,44 +209,7 @@ func rollKahan(x []float64, ws Windows, out []float64, mean bool) {
 			}
 			continue
 		}
-		r := k.sum / float64(k.nobs)
-		switch {
-		case k.sameCount >= k.nobs:
-			r = k.prev
-		case k.negCount == 0 && r < 0:
-			r = 0
-		case k.negCount == k.nobs && r > 0:
-			r = 0
-		}
-		out[i] = r
-	}
-}
-
-// rollingMean2 is rollingMean of two arrays over the same windows in one pass: the two
-// compensated sums are independent dependency chains the processor overlaps.
-func rollingMean2(x1, x2 []float64, ws Windows, out1, out2 []float64) {
-	var k1, k2 kahan
-	prevLo, prevHi := 0, 0
-	for i := range ws.Lo {
-		lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
-		if i == 0 || lo >= prevHi {
-			k1, k2 = kahan{}, kahan{}
-			if lo < hi {
-				k1.prev, k2.prev = x1[lo], x2[lo]
-			}
-			prevLo, prevHi = lo, lo
-		}
-		for j := prevLo; j < lo; j++ {
-			k1.remove(x1[j])
-			k2.remove(x2[j])
-		}
-		for j := prevHi; j < hi; j++ {
-			k1.add(x1[j])
-			k2.add(x2[j])
-		}
-		prevLo, prevHi = lo, hi
-		out1[i] = k1.mean()
-		out2[i] = k2.mean()
+		out[i] = k.mean()
 	}
 }
 
