@@ -70,9 +70,13 @@ Examples:
   heliotime import --source archive --from 2024-05-10 --to 2024-05-13
   heliotime import --source archive --mirror testdata/mirror --from 2024-05-10 --to 2024-05-13
   heliotime import --source live --follow
-  heliotime import --file sci_xrsf-l2-flx1s_g16_d20240510_v2-2-0.nc`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  heliotime import --file sci_xrsf-l2-flx1s_g16_d20240510_v2-2-0.nc go1520110607.fits.gz`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// Paths after --file's own value are more files: "--file a.nc b.nc".
+			if len(args) > 0 && !cmd.Flags().Changed("file") {
+				return usagef("unexpected argument %q: local files go after --file", args[0])
+			}
+			o.files = append(o.files, args...)
 			return runImport(cmd.Context(), env, &o)
 		},
 	}
@@ -86,7 +90,7 @@ Examples:
 	fs.StringVar(&o.mirror, "mirror", "", "base URL or local folder laid out like NOAA's hosts (HOST/PATH), used instead of the network")
 	fs.StringVar(&o.archiveURL, "archive-url", "", "base URL or folder of NOAA's archive hosts, laid out HOST/PATH (empty: NOAA's hosts)")
 	fs.StringVar(&o.liveURL, "live-url", "", "base URL of SWPC's GOES JSON feeds (empty: "+ingest.DefaultLiveURL+")")
-	fs.StringSliceVar(&o.files, "file", nil, "import these local archive files instead of downloading")
+	fs.StringSliceVar(&o.files, "file", nil, "import these local archive files instead of downloading (--file A.nc B.fits ...)")
 	fs.StringVar(&o.cacheDir, "cache-dir", "", "folder for downloaded files (default: a temporary folder)")
 	fs.BoolVar(&o.keepFiles, "keep-files", false, "keep downloaded files in --cache-dir after import")
 	fs.BoolVar(&o.follow, "follow", false, "live: keep importing at the feed's cadence until interrupted")

@@ -32,6 +32,7 @@ func TestImportUsage(t *testing.T) {
 		{[]string{"--batch-days", "0"}, "--batch-days"},
 		{[]string{"--source", "live", "--file", "x.nc"}, "--file"},
 		{[]string{"--follow"}, "--follow"},
+		{[]string{"stray.nc"}, "stray.nc"},
 		{[]string{"--mirror", "/nonexistent/mirror"}, "--mirror"},
 	}
 	for _, tc := range tests {
@@ -121,4 +122,21 @@ func TestImportOfflineMirror(t *testing.T) {
 		t.Errorf("query: exit %d\nstdout %s\nstderr %s", q.code, q.stdout, q.stderr)
 	}
 	t.Logf("query:\n%s", q.stdout)
+}
+
+// TestImportSeveralFiles imports two local files named after one --file.
+func TestImportSeveralFiles(t *testing.T) {
+	isolateConfig(t)
+	dir := filepath.Join("..", "..", "..", "shared", "noaa")
+	a, b := filepath.Join(dir, "go1520110607.fits"), filepath.Join(dir, "go1520120601.fits.gz")
+	for _, p := range []string{a, b} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("NOAA samples not found (%v): they live in ../shared/noaa beside the repository", err)
+		}
+	}
+	db := storetest.New(t)
+	r := runImportCLI(t, "--database-url", db.URL(), "--progress", "log", "--file", a, b)
+	if r.code != exitOK || !strings.Contains(r.stdout, "2 files") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
 }
