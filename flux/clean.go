@@ -886,7 +886,7 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 		argW[i] = argN[j]
 	}
 	used := sc.bools(total)
-	var minima []int32
+	minima := sc.int32s(total)[:0]
 	for _, j := range argN {
 		if !used[j] {
 			used[j] = true
@@ -898,7 +898,7 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 		values[k] = gl[j]
 	}
 	rankOf := sc.int32s(total)
-	var sortedG []float64
+	sortedG := sc.float64s(len(minima))[:0]
 	for _, k := range sortedOrder(values) {
 		if v := values[k]; len(sortedG) == 0 || sortedG[len(sortedG)-1] != v {
 			sortedG = append(sortedG, v)
@@ -928,6 +928,8 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 	b2 := rollingQuantileRanked(rankW, sortedG, w16, dipQuantile, nmin)
 	sc.releaseWindows(w16)
 	wg.Wait()
+	sc.releaseInt32(minima)
+	sc.release(sortedG)
 	out := groups[:0]
 	pos := 0
 	for _, g := range groups {
