@@ -581,7 +581,8 @@ func recomputeEdges(ctx context.Context, tx pgx.Tx, table, below string, fromRaw
 
 // updateExtents brings flux_extent up to date for the written channels: first and last
 // come from the primary-key index, the row count changes by the rows written minus the
-// rows deleted (a channel new to flux_extent is counted once).
+// rows deleted (a channel new to flux_extent is counted once: the points written plus
+// the stored rows outside the written range).
 func updateExtents(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWrite, delta map[flux.Channel]int64) error {
 	table := RawTable(src)
 	for _, c := range chans {
@@ -608,10 +609,12 @@ func updateExtents(ctx context.Context, tx pgx.Tx, src flux.Source, chans []chan
 		if tag.RowsAffected() == 1 {
 			continue
 		}
+		// Inside its range the channel now holds exactly the points just written; only
+		// rows outside it (none on a first import) need counting, by index range scans.
 		_, err = tx.Exec(ctx, `INSERT INTO flux_extent (source, satellite, band, is_clean, first, last, row_count)
-			SELECT $1, $2, $3::text::frequency_band, $4, $5, $6, count(*) FROM `+table+`
-			WHERE satellite = $2 AND band = $3::text::frequency_band AND is_clean = $4`,
-			src.String(), c.ch.Satellite, c.ch.Band.String(), c.ch.Clean, *first, *last)
+			SELECT $1, $2, $3::text::frequency_band, $4, $5, $6, $7::bigint + count(*) FROM `+table+`
+			WHERE satellite = $2 AND band = $3::text::frequency_band AND is_clean = $4 AND (time < $8 OR time >= $9)`,
+			src.String(), c.ch.Satellite, c.ch.Band.String(), c.ch.Clean, *first, *last, int64(len(c.time)), tsOf(c.replace.Start), tsOf(c.replace.End))
 		if err != nil {
 			return fmt.Errorf("insert extent of %s %s: %w", src, c.ch, err)
 		}
