@@ -56,8 +56,8 @@ func Combine(channels map[Channel]Series, r Range) map[Channel]Series {
 		// The bands are independent: each one's work runs on its own goroutines.
 		wg.Go(func() {
 			for j := range sats {
-				raw[j] = sortedUnique(raw[j])
-				clean[j] = sortedUnique(clean[j])
+				raw[j] = SortedUnique(raw[j])
+				clean[j] = SortedUnique(clean[j])
 			}
 			rawOut, cleanOut := combineBand(raw, clean, r)
 			results[k] = bandResult{raw: rawOut, clean: cleanOut, ok: true}
@@ -72,36 +72,6 @@ func Combine(channels map[Channel]Series, r Range) map[Channel]Series {
 		}
 	}
 	return out
-}
-
-// sortedUnique returns s if it is sorted without duplicate times, else a sorted copy
-// keeping the first occurrence of each time.
-func sortedUnique(s Series) Series {
-	n := min(len(s.Time), len(s.Flux))
-	s = Series{Time: s.Time[:n], Flux: s.Flux[:n]}
-	ok := true
-	for i := 1; i < n; i++ {
-		if s.Time[i] <= s.Time[i-1] {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(s.Time[a], s.Time[b]) })
-	var u Series
-	for k, i := range order {
-		if k > 0 && s.Time[order[k-1]] == s.Time[i] {
-			continue
-		}
-		u.Append(s.Time[i], s.Flux[i])
-	}
-	return u
 }
 
 // frame is an outer join of series on the union of their times: one column per series,

@@ -4,7 +4,9 @@
 package flux
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -165,4 +167,35 @@ func (s Series) Len() int { return len(s.Time) }
 func (s *Series) Append(t int64, v float32) {
 	s.Time = append(s.Time, t)
 	s.Flux = append(s.Flux, v)
+}
+
+// SortedUnique returns s when it is sorted by time without repeated times, else a sorted
+// copy keeping the first occurrence (in input order) of each time. Points beyond the
+// shorter of Time and Flux are ignored.
+func SortedUnique(s Series) Series {
+	n := min(len(s.Time), len(s.Flux))
+	s = Series{Time: s.Time[:n], Flux: s.Flux[:n]}
+	ok := true
+	for i := 1; i < n; i++ {
+		if s.Time[i] <= s.Time[i-1] {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(s.Time[a], s.Time[b]) })
+	var u Series
+	for k, i := range order {
+		if k > 0 && s.Time[order[k-1]] == s.Time[i] {
+			continue
+		}
+		u.Append(s.Time[i], s.Flux[i])
+	}
+	return u
 }

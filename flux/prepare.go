@@ -61,7 +61,7 @@ func Prepare(ctx context.Context, raw map[Channel]Series, t Range, st Stored) (m
 			continue
 		}
 		chans = append(chans, c)
-		out[c] = Prepared{Series: sliceRange(sortedUnique(s), t), Replace: t}
+		out[c] = Prepared{Series: sliceRange(SortedUnique(s), t), Replace: t}
 	}
 	if len(chans) == 0 {
 		return out, nil

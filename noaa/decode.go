@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,35 +108,9 @@ func (b *bandBuilder) add(t int64, v float32) {
 func (b *bandBuilder) finish() flux.Series {
 	s := b.s
 	if !b.sorted {
-		idx := make([]int32, len(s.Time))
-		for i := range idx {
-			idx[i] = int32(i)
-		}
-		slices.SortStableFunc(idx, func(x, y int32) int {
-			switch tx, ty := s.Time[x], s.Time[y]; {
-			case tx < ty:
-				return -1
-			case tx > ty:
-				return 1
-			}
-			return 0
-		})
-		ts := make([]int64, len(idx))
-		fs := make([]float32, len(idx))
-		for i, j := range idx {
-			ts[i], fs[i] = s.Time[j], s.Flux[j]
-		}
-		s.Time, s.Flux = ts, fs
-		w := 0
-		for i := range s.Time {
-			if w > 0 && s.Time[i] == s.Time[w-1] {
-				b.stats.Duplicate++
-				continue
-			}
-			s.Time[w], s.Flux[w] = s.Time[i], s.Flux[i]
-			w++
-		}
-		s.Time, s.Flux = s.Time[:w], s.Flux[:w]
+		n := s.Len()
+		s = flux.SortedUnique(s)
+		b.stats.Duplicate += n - s.Len()
 	}
 	b.stats.Kept = len(s.Time)
 	return s

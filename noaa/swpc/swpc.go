@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"sort"
 	"time"
 
@@ -205,9 +204,10 @@ func (f *Feed) finish(sorted bool) {
 	for _, s := range f.Series {
 		for b := range s {
 			if !sorted {
-				sortSeries(&s[b])
+				n := s[b].Len()
+				s[b] = flux.SortedUnique(s[b])
+				f.Stats[b].Duplicate += n - s[b].Len()
 			}
-			f.Stats[b].Duplicate += dedupe(&s[b])
 		}
 	}
 	for b := range f.Stats {
@@ -218,46 +218,4 @@ func (f *Feed) finish(sorted bool) {
 			f.Stats[b].Kept += s[b].Len()
 		}
 	}
-}
-
-// sortSeries sorts by time, keeping the input order of equal times.
-func sortSeries(s *flux.Series) {
-	idx := make([]int, s.Len())
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		switch {
-		case s.Time[a] < s.Time[b]:
-			return -1
-		case s.Time[a] > s.Time[b]:
-			return 1
-		}
-		return 0
-	})
-	ts := make([]int64, len(idx))
-	fs := make([]float32, len(idx))
-	for i, j := range idx {
-		ts[i], fs[i] = s.Time[j], s.Flux[j]
-	}
-	s.Time, s.Flux = ts, fs
-}
-
-// dedupe removes later points whose time equals the previous kept time; the series
-// must be sorted. It returns the number removed.
-func dedupe(s *flux.Series) int {
-	n := s.Len()
-	if n < 2 {
-		return 0
-	}
-	w := 1
-	for i := 1; i < n; i++ {
-		if s.Time[i] == s.Time[w-1] {
-			continue
-		}
-		s.Time[w], s.Flux[w] = s.Time[i], s.Flux[i]
-		w++
-	}
-	s.Time, s.Flux = s.Time[:w], s.Flux[:w]
-	return n - w
 }
