@@ -210,59 +210,111 @@ func (db *DB) ChannelExtents(ctx context.Context, ch flux.Channel) ([]Extent, er
 }
 
 // readSection streams one section. Every query walks the table's primary key
-// (satellite, band, is_clean, time) over one index range.
+// (satellite, band, is_clean, time) over one index range in key order, so PostgreSQL
+// neither sorts nor aggregates: rows arrive in time order and are re-bucketed here
+// (bucketer), a bucket emitted as soon as the first row of the next one arrives. Only the
+// columns the answer needs are fetched, which on the rollups' covering primary key
+// (migration 0002) makes the scan index-only wherever the visibility map is set.
 func (db *DB) readSection(ctx context.Context, ch flux.Channel, s Section, minmax bool, emit func(Point) error) error {
-	var sql string
-	args := []any{ch.Satellite, ch.Band.String(), ch.Clean, s.Start, s.End}
 	isRaw := s.Table == RawTable(s.Source)
+	cols := "time, flux_max"
 	switch {
-	case s.Raw:
-		sql = `SELECT time, flux, flux FROM ` + s.Table + `
-			WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND time >= $4 AND time < $5
-			ORDER BY time`
-	default:
-		lo, hi := "flux_min", "flux_max"
-		if isRaw {
-			lo, hi = "flux", "flux"
-		}
-		minExpr := "NULL::real"
-		if minmax {
-			minExpr = "min(" + lo + ")"
-		}
-		sql = `SELECT date_bin($6::bigint * interval '1 microsecond', time, timestamptz '2000-01-03 00:00:00+00') AS bucket,
-				` + minExpr + `, max(` + hi + `)
-			FROM ` + s.Table + `
-			WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND time >= $4 AND time < $5
-			GROUP BY bucket ORDER BY bucket`
-		args = append(args, s.Interval.Microseconds())
+	case isRaw:
+		cols = "time, flux"
+	case minmax:
+		cols = "time, flux_min, flux_max"
 	}
+	sql := `SELECT ` + cols + ` FROM ` + s.Table + `
+		WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND time >= $4 AND time < $5
+		ORDER BY time`
 	what := fmt.Sprintf("read %s %s over %s", s.Table, ch, flux.RangeOf(s.Start, s.End))
-	rows, err := db.pool.Query(ctx, sql, args...)
+	rows, err := db.pool.Query(ctx, sql, ch.Satellite, ch.Band.String(), ch.Clean, s.Start, s.End)
 	if err != nil {
 		return readError(what, ctx, err)
 	}
 	defer rows.Close()
-	var (
-		p   Point
-		min *float32
-	)
+	b := bucketer{interval: s.Interval, minmax: minmax, emit: emit}
+	twoCols := !isRaw && minmax
+	var p Point
 	for rows.Next() {
-		if err := rows.Scan(&p.Time, &min, &p.Max); err != nil {
+		if twoCols {
+			err = rows.Scan(&p.Time, &p.Min, &p.Max)
+		} else {
+			err = rows.Scan(&p.Time, &p.Max)
+			p.Min = p.Max
+		}
+		if err != nil {
 			return readError(what, ctx, err)
 		}
 		p.Time = p.Time.UTC()
-		p.Min = p.Max
-		if min != nil {
-			p.Min = *min
+		if s.Raw {
+			err = emit(p)
+		} else {
+			err = b.add(p)
 		}
-		if err := emit(p); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return readError(what, ctx, err)
 	}
+	return b.flush()
+}
+
+// bucketer re-buckets points arriving in time order into buckets of interval on the
+// BucketOrigin grid (date_bin's and time_bucket's): each bucket starts at its grid
+// boundary and holds the min of the minima and the max of the maxima, compared as
+// PostgreSQL's min and max compare real values (NaN above every number). Without minmax
+// a bucket's Min is its Max, as for a raw row.
+type bucketer struct {
+	interval time.Duration
+	minmax   bool
+	emit     func(Point) error
+	cur      Point
+	have     bool
+}
+
+// add folds p into the current bucket, first emitting the current bucket when p starts
+// a new one.
+func (b *bucketer) add(p Point) error {
+	start := BucketStart(p.Time, b.interval)
+	if b.have && start.Equal(b.cur.Time) {
+		if !realGreater(p.Min, b.cur.Min) {
+			b.cur.Min = p.Min
+		}
+		if !realGreater(b.cur.Max, p.Max) {
+			b.cur.Max = p.Max
+		}
+		return nil
+	}
+	if err := b.flush(); err != nil {
+		return err
+	}
+	b.cur, b.have = Point{Time: start, Min: p.Min, Max: p.Max}, true
 	return nil
+}
+
+// flush emits the current bucket, if any.
+func (b *bucketer) flush() error {
+	if !b.have {
+		return nil
+	}
+	b.have = false
+	if !b.minmax {
+		b.cur.Min = b.cur.Max
+	}
+	return b.emit(b.cur)
+}
+
+// realGreater reports a > b in PostgreSQL's ordering of real values, where NaN is
+// greater than every number and equal to itself. Like float4larger and float4smaller,
+// the aggregation keeps the newer value on ties.
+func realGreater(a, b float32) bool {
+	if a != a {
+		return b == b
+	}
+	return a > b
 }
 
 // readError wraps a database error; one caused by ctx's deadline or by the server's

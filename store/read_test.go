@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"testing"
 	"time"
@@ -524,5 +525,91 @@ func TestReadStatementTimeout(t *testing.T) {
 		Sources: []flux.Source{flux.SourceArchive}}, func(store.Point) error { return nil })
 	if !errors.Is(err, store.ErrQueryTimeout) {
 		t.Fatalf("err = %v, want ErrQueryTimeout", err)
+	}
+}
+
+// TestReadRebucketMatchesSQL checks the read path's re-bucketing against PostgreSQL's own
+// date_bin grouping with min and max over the same rows (the original's query), on data
+// holding NaN (which PostgreSQL orders above every number), equal values and windows
+// before and after the grid origin, for the raw table and a rollup, with and without
+// minmax.
+func TestReadRebucketMatchesSQL(t *testing.T) {
+	f := newFixture(t)
+	nan := float32(math.NaN())
+	var times []time.Time
+	var vals []float32
+	for _, base := range []string{"1999-12-31T22:00:00Z", "2024-03-01T00:00:00Z"} {
+		b := ts(base)
+		for i := range 6 * 3600 {
+			v := float32(1e-7 * float64(1+(i*104729)%97))
+			switch {
+			case i%1013 == 0, i >= 600 && i < 660: // lone NaNs and a whole minute of them
+				v = nan
+			case i%7 == 0:
+				v = 2e-7 // many ties
+			}
+			times = append(times, b.Add(time.Duration(i)*time.Second))
+			vals = append(vals, v)
+		}
+	}
+	f.raw(flux.SourceArchive, combined, times, vals)
+	f.rollupsFromRaw(flux.SourceArchive)
+
+	same := func(a, b float32) bool { return a == b || a != a && b != b }
+	for _, w := range []struct{ start, end string }{
+		{"1999-12-31T22:00:00Z", "2000-01-01T04:00:00Z"},
+		{"1999-12-31T23:59:59.5Z", "2000-01-01T01:13:00Z"},
+		{"2024-03-01T00:07:00.123Z", "2024-03-01T05:00:00Z"},
+	} {
+		start, end := ts(w.start), ts(w.end)
+		for _, points := range []int{13, 300, 1000, 2000, 9000} {
+			interval := store.Interval(start, end, points)
+			table, raw := store.ChooseTable(flux.SourceArchive, interval)
+			if raw {
+				continue
+			}
+			lo, hi := "flux_min", "flux_max"
+			if table == store.RawTable(flux.SourceArchive) {
+				lo, hi = "flux", "flux"
+			}
+			rows, err := f.db.Pool().Query(f.ctx, `SELECT date_bin($1::bigint * interval '1 microsecond', time, timestamptz '2000-01-03 00:00:00+00') AS b,
+				min(`+lo+`), max(`+hi+`) FROM `+table+`
+				WHERE satellite = 0 AND band = 'long' AND is_clean AND time >= $2 AND time < $3 GROUP BY b ORDER BY b`,
+				interval.Microseconds(), start, end)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []store.Point
+			for rows.Next() {
+				var p store.Point
+				if err := rows.Scan(&p.Time, &p.Min, &p.Max); err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, p)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if len(want) < 2 {
+				t.Fatalf("%s %d points: the oracle has %d buckets, the window is too small to test", w.start, points, len(want))
+			}
+			for _, minmax := range []bool{true, false} {
+				got := f.read(store.ReadRequest{Channel: combined, Start: start, End: end, Points: points,
+					Sources: []flux.Source{flux.SourceArchive}, MinMax: minmax})
+				if len(got) != len(want) {
+					t.Fatalf("%s %d points (%s) minmax=%v: %d buckets, want %d", w.start, points, table, minmax, len(got), len(want))
+				}
+				for i, p := range got {
+					wantMin := want[i].Min
+					if !minmax {
+						wantMin = want[i].Max // without minmax a bucket's Min is its Max
+					}
+					if !p.Time.Equal(want[i].Time) || !same(p.Min, wantMin) || !same(p.Max, want[i].Max) {
+						t.Fatalf("%s %d points (%s) minmax=%v: bucket %d = %s %v %v, want %s %v %v", w.start, points, table, minmax, i,
+							p.Time.Format(time.RFC3339Nano), p.Min, p.Max, want[i].Time.Format(time.RFC3339Nano), wantMin, want[i].Max)
+					}
+				}
+			}
+		}
 	}
 }
