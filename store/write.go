@@ -259,10 +259,10 @@ func writeRaw(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWr
 			st.Deleted += tag.RowsAffected()
 			delta[c.ch] -= tag.RowsAffected()
 		}
-		delta[c.ch] += int64(ins.Len())
-		if ins.Len() > 0 {
-			inserts = append(inserts, channelWrite{ch: c.ch, replace: c.replace, time: ins.Time, flux: ins.Flux})
+		for _, w := range ins {
+			delta[c.ch] += int64(len(w.time))
 		}
+		inserts = append(inserts, ins...)
 	}
 	if len(inserts) > 0 {
 		if err := copyRaw(ctx, tx, table, inserts); err != nil {
@@ -273,13 +273,15 @@ func writeRaw(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWr
 }
 
 // diffStored compares c's new points with its stored rows in c's range: del are the
-// stored times to delete (gone or changed), ins the points to insert (new or changed).
-// When most stored rows change, full reports that replacing the whole range is cheaper.
-func diffStored(ctx context.Context, tx pgx.Tx, table string, c channelWrite) (del []time.Time, ins flux.Series, full bool, err error) {
+// stored times to delete (gone or changed), ins the points to insert (new or changed), as
+// runs of consecutive points of c sharing its arrays (the usual difference is one long
+// run after a short stored border, so nothing is copied). When most stored rows change,
+// full reports that replacing the whole range is cheaper.
+func diffStored(ctx context.Context, tx pgx.Tx, table string, c channelWrite) (del []time.Time, ins []channelWrite, full bool, err error) {
 	rows, err := tx.Query(ctx, `SELECT time, flux FROM `+table+` WHERE satellite = $1 AND band = $2::text::frequency_band AND is_clean = $3
 		AND time >= $4 AND time < $5 ORDER BY time`, c.ch.Satellite, c.ch.Band.String(), c.ch.Clean, tsOf(c.replace.Start), tsOf(c.replace.End))
 	if err != nil {
-		return nil, ins, false, fmt.Errorf("read stored %s rows of %s: %w", table, c.ch, err)
+		return nil, nil, false, fmt.Errorf("read stored %s rows of %s: %w", table, c.ch, err)
 	}
 	defer rows.Close()
 	var (
@@ -287,21 +289,38 @@ func diffStored(ctx context.Context, tx pgx.Tx, table string, c channelWrite) (d
 		v      float32
 		i      int
 		stored int
+		runs   [][2]int // [lo, hi) of the points of c to insert
+		lo     = -1     // start of the open run, or -1
 	)
+	// Every point of c, in order, is either inserted (opening or extending a run) or
+	// kept as stored (closing the open run).
+	keep := func(i int) {
+		if lo >= 0 {
+			runs = append(runs, [2]int{lo, i})
+			lo = -1
+		}
+	}
+	insert := func(i int) {
+		if lo < 0 {
+			lo = i
+		}
+	}
 	for rows.Next() {
 		if err := rows.Scan(&t, &v); err != nil {
-			return nil, ins, false, fmt.Errorf("read stored %s rows of %s: %w", table, c.ch, err)
+			return nil, nil, false, fmt.Errorf("read stored %s rows of %s: %w", table, c.ch, err)
 		}
 		stored++
 		ns := t.UnixNano()
 		for i < len(c.time) && c.time[i] < ns {
-			ins.Append(c.time[i], c.flux[i])
+			insert(i)
 			i++
 		}
 		if i < len(c.time) && c.time[i] == ns {
 			if c.flux[i] != v {
 				del = append(del, t)
-				ins.Append(c.time[i], c.flux[i])
+				insert(i)
+			} else {
+				keep(i)
 			}
 			i++
 			continue
@@ -309,12 +328,41 @@ func diffStored(ctx context.Context, tx pgx.Tx, table string, c channelWrite) (d
 		del = append(del, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, ins, false, fmt.Errorf("read stored %s rows of %s: %w", table, c.ch, err)
+		return nil, nil, false, fmt.Errorf("read stored %s rows of %s: %w", table, c.ch, err)
 	}
-	for ; i < len(c.time); i++ {
-		ins.Append(c.time[i], c.flux[i])
+	if i < len(c.time) {
+		insert(i)
 	}
-	return del, ins, len(del) > 10000 && 2*len(del) > stored, nil
+	keep(len(c.time))
+	return del, insertRuns(c, runs), len(del) > 10000 && 2*len(del) > stored, nil
+}
+
+// maxSharedRuns bounds the runs insertRuns hands out as views of the caller's arrays;
+// past it (many scattered changes) the points are copied into one series instead.
+const maxSharedRuns = 64
+
+// insertRuns returns the points of c in runs as channel writes.
+func insertRuns(c channelWrite, runs [][2]int) []channelWrite {
+	if len(runs) == 0 {
+		return nil
+	}
+	if len(runs) <= maxSharedRuns {
+		out := make([]channelWrite, len(runs))
+		for k, r := range runs {
+			out[k] = channelWrite{ch: c.ch, replace: c.replace, time: c.time[r[0]:r[1]:r[1]], flux: c.flux[r[0]:r[1]:r[1]]}
+		}
+		return out
+	}
+	n := 0
+	for _, r := range runs {
+		n += r[1] - r[0]
+	}
+	w := channelWrite{ch: c.ch, replace: c.replace, time: make([]int64, 0, n), flux: make([]float32, 0, n)}
+	for _, r := range runs {
+		w.time = append(w.time, c.time[r[0]:r[1]]...)
+		w.flux = append(w.flux, c.flux[r[0]:r[1]]...)
+	}
+	return []channelWrite{w}
 }
 
 // copyRaw streams the channels' points into table with a binary COPY, encoding the rows

@@ -314,3 +314,68 @@ func TestWriteBatchCancel(t *testing.T) {
 	}
 	storetest.CheckConsistent(t, db, flux.SourceArchive)
 }
+
+// TestWriteBatchPartialChange rewrites a stored range with some points changed, added or
+// removed (few and many scattered changes: the difference path keeps the unchanged rows
+// and writes only the rest) and checks that the stored series is exactly the new one.
+func TestWriteBatchPartialChange(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	d0 := at("2022-03-01T00:00:00Z")
+	const n = 3600
+	r := flux.Range{Start: d0, End: d0 + n*int64(time.Second)}
+	tests := []struct {
+		name  string
+		every int // every n-th point changes (0: none)
+		drop  int // every n-th point is left out (0: none)
+	}{
+		{"unchanged", 0, 0},
+		{"few changes", 700, 0},
+		{"many scattered changes", 7, 0},
+		{"changes and removals", 50, 13},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := flux.Channel{Satellite: int16(1 + i), Band: flux.BandShort, Clean: true}
+			old := mkSeries(uint64(40+i), d0, int64(time.Second), n)
+			if _, err := db.WriteBatch(ctx, store.Batch{Source: flux.SourceArchive, Channels: []store.ChannelWrite{
+				{Channel: c, Series: old, Replace: r}}}); err != nil {
+				t.Fatal(err)
+			}
+			var next flux.Series
+			for k := range old.Time {
+				if tc.drop > 0 && k%tc.drop == tc.drop-1 {
+					continue
+				}
+				v := old.Flux[k]
+				if tc.every > 0 && k%tc.every == 0 {
+					v = float32(k) * 1e-9
+				}
+				next.Append(old.Time[k], v)
+			}
+			if _, err := db.WriteBatch(ctx, store.Batch{Source: flux.SourceArchive, Channels: []store.ChannelWrite{
+				{Channel: c, Series: next, Replace: r}}}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.Stored(flux.SourceArchive).Series(ctx, c, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want flux.Series
+			for k, v := range next.Flux {
+				if v == v { // NaN points are not stored
+					want.Append(next.Time[k], v)
+				}
+			}
+			if got.Len() != want.Len() {
+				t.Fatalf("stored %d points, want %d", got.Len(), want.Len())
+			}
+			for k := range want.Time {
+				if got.Time[k] != want.Time[k] || got.Flux[k] != want.Flux[k] {
+					t.Fatalf("point %d: stored (%d, %g), want (%d, %g)", k, got.Time[k], got.Flux[k], want.Time[k], want.Flux[k])
+				}
+			}
+			storetest.CheckConsistent(t, db, flux.SourceArchive)
+		})
+	}
+}
