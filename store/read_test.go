@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"net/url"
 	"testing"
 	"time"
 
@@ -532,9 +533,31 @@ func TestReadStatementTimeout(t *testing.T) {
 // date_bin grouping with min and max over the same rows (the original's query), on data
 // holding NaN (which PostgreSQL orders above every number), equal values and windows
 // before and after the grid origin, for the raw table and a rollup, with and without
-// minmax.
+// minmax. Reads go through pgx's default extended protocol (binary rows, decoded from
+// their bytes) and through the simple protocol (text rows, scanned).
 func TestReadRebucketMatchesSQL(t *testing.T) {
-	f := newFixture(t)
+	ctx := context.Background()
+	dbURL := storetest.NewURL(t)
+	if err := store.MigrateUp(ctx, dbURL); err != nil {
+		t.Fatal(err)
+	}
+	open := func(u string) *store.DB {
+		db, err := store.Open(ctx, u, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		return db
+	}
+	simpleURL, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := simpleURL.Query()
+	q.Set("default_query_exec_mode", "simple_protocol")
+	simpleURL.RawQuery = q.Encode()
+	f := fixture{t: t, db: open(dbURL), ctx: ctx}
+	readers := map[string]fixture{"extended": f, "simple": {t: t, db: open(simpleURL.String()), ctx: ctx}}
 	nan := float32(math.NaN())
 	var times []time.Time
 	var vals []float32
@@ -593,20 +616,22 @@ func TestReadRebucketMatchesSQL(t *testing.T) {
 			if len(want) < 2 {
 				t.Fatalf("%s %d points: the oracle has %d buckets, the window is too small to test", w.start, points, len(want))
 			}
-			for _, minmax := range []bool{true, false} {
-				got := f.read(store.ReadRequest{Channel: combined, Start: start, End: end, Points: points,
-					Sources: []flux.Source{flux.SourceArchive}, MinMax: minmax})
-				if len(got) != len(want) {
-					t.Fatalf("%s %d points (%s) minmax=%v: %d buckets, want %d", w.start, points, table, minmax, len(got), len(want))
-				}
-				for i, p := range got {
-					wantMin := want[i].Min
-					if !minmax {
-						wantMin = want[i].Max // without minmax a bucket's Min is its Max
+			for mode, rd := range readers {
+				for _, minmax := range []bool{true, false} {
+					got := rd.read(store.ReadRequest{Channel: combined, Start: start, End: end, Points: points,
+						Sources: []flux.Source{flux.SourceArchive}, MinMax: minmax})
+					if len(got) != len(want) {
+						t.Fatalf("%s %s %d points (%s) minmax=%v: %d buckets, want %d", mode, w.start, points, table, minmax, len(got), len(want))
 					}
-					if !p.Time.Equal(want[i].Time) || !same(p.Min, wantMin) || !same(p.Max, want[i].Max) {
-						t.Fatalf("%s %d points (%s) minmax=%v: bucket %d = %s %v %v, want %s %v %v", w.start, points, table, minmax, i,
-							p.Time.Format(time.RFC3339Nano), p.Min, p.Max, want[i].Time.Format(time.RFC3339Nano), wantMin, want[i].Max)
+					for i, p := range got {
+						wantMin := want[i].Min
+						if !minmax {
+							wantMin = want[i].Max // without minmax a bucket's Min is its Max
+						}
+						if !p.Time.Equal(want[i].Time) || !same(p.Min, wantMin) || !same(p.Max, want[i].Max) {
+							t.Fatalf("%s %s %d points (%s) minmax=%v: bucket %d = %s %v %v, want %s %v %v", mode, w.start, points, table, minmax, i,
+								p.Time.Format(time.RFC3339Nano), p.Min, p.Max, want[i].Time.Format(time.RFC3339Nano), wantMin, want[i].Max)
+						}
 					}
 				}
 			}
