@@ -213,26 +213,38 @@ func (db *DB) ChannelExtents(ctx context.Context, ch flux.Channel) ([]Extent, er
 }
 
 // readSection streams one section. Every query walks the table's primary key
-// (satellite, band, is_clean, time) over one index range in key order, so PostgreSQL
-// neither sorts nor aggregates: rows arrive in time order and are re-bucketed here
-// (bucketer), a bucket emitted as soon as the first row of the next one arrives. Only the
-// columns the answer needs are fetched. Rows in PostgreSQL's binary format (pgx asks for
-// it with prepared statements) are decoded straight from their bytes: a 2000-point read
-// can bring 10,000 rows, and per-row Scan calls cost more than PostgreSQL's own grouping.
+// (satellite, band, is_clean, time) over one index range and fetches only the columns the
+// answer needs. Raw rows, served as they are or re-bucketed, come in time order and are
+// re-bucketed here (bucketer), a bucket emitted as soon as the first row of the next one
+// arrives: for the raw table this is cheaper than PostgreSQL's HashAggregate and Sort.
+// Rollups are grouped by PostgreSQL with date_bin: with the plain primary key their rows
+// come from a bitmap heap scan, which PostgreSQL must sort by time for an ordered read, and
+// sorting the ~10,000 rows costs more than grouping them. Either way rows have the shape
+// (time, [min,] max) and pass through the bucketer (a rollup's buckets pass unchanged).
+// Rows in PostgreSQL's binary format (pgx asks for it with prepared statements) are
+// decoded straight from their bytes.
 func (db *DB) readSection(ctx context.Context, ch flux.Channel, s Section, minmax bool, emit func(Point) error) error {
 	isRaw := s.Table == RawTable(s.Source)
-	cols := "time, flux_max"
+	args := []any{ch.Satellite, ch.Band.String(), ch.Clean, s.Start, s.End}
+	const where = `
+		WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND time >= $4 AND time < $5`
+	var sql string
 	switch {
 	case isRaw:
-		cols = "time, flux"
-	case minmax:
-		cols = "time, flux_min, flux_max"
-	}
-	sql := `SELECT ` + cols + ` FROM ` + s.Table + `
-		WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND time >= $4 AND time < $5
+		sql = `SELECT time, flux FROM ` + s.Table + where + `
 		ORDER BY time`
+	default:
+		cols := "max(flux_max)"
+		if minmax {
+			cols = "min(flux_min), max(flux_max)"
+		}
+		sql = `SELECT date_bin($6::bigint * interval '1 microsecond', time, timestamptz '2000-01-03 00:00:00+00') AS bucket, ` + cols + `
+		FROM ` + s.Table + where + `
+		GROUP BY bucket ORDER BY bucket`
+		args = append(args, s.Interval.Microseconds())
+	}
 	what := fmt.Sprintf("read %s %s over %s", s.Table, ch, flux.RangeOf(s.Start, s.End))
-	rows, err := db.pool.Query(ctx, sql, ch.Satellite, ch.Band.String(), ch.Clean, s.Start, s.End)
+	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return readError(what, ctx, err)
 	}
