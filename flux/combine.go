@@ -302,8 +302,9 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 	}
 	ws := smoothWeights(st, tau, weights, rowSeg, nc)
 
-	// Rows where some satellite keeps a weight.
-	keep := make([]int32, 0, m)
+	// Rows where some satellite keeps a weight. The segment numbers are no longer
+	// needed, and keep never grows past the row it reads, so it takes their array.
+	keep := rowSeg[:0]
 	for k := range m {
 		for c := range nc {
 			if ws[c][k] != 0 {
@@ -319,8 +320,9 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 	// Values: per column, linear in time between the column's values on the kept rows,
 	// nearest value at the edges.
 	vals := make([][]float32, nc)
+	valsFlat := make([]float32, nc*len(keep))
 	for c := range nc {
-		col := make([]float32, len(keep))
+		col := valsFlat[c*len(keep) : (c+1)*len(keep) : (c+1)*len(keep)]
 		for j, k := range keep {
 			col[j] = f.cols[c][rows[k]]
 		}
