@@ -286,7 +286,7 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 	for k, i := range rows {
 		st[k] = f.t[i]
 	}
-	tau := make([]float64, m)
+	tau := make([]float32, m)
 	maxW := int64(maxTimeWeight)
 	for k := range m {
 		prev, next := r.Start, r.End
@@ -298,7 +298,7 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 		}
 		dl := float32(min(st[k]-prev, maxW)) * float32(1e-9)
 		dr := float32(min(next-st[k], maxW)) * float32(1e-9)
-		tau[k] = float64(dl + dr)
+		tau[k] = dl + dr
 	}
 	ws := smoothWeights(st, tau, weights, rowSeg, nc)
 
@@ -357,7 +357,7 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 // with smooth(X) = TW(10 min).sum(X·τ) / TW(10 min).sum(τ) and Z = (Wt == 0). All the
 // window sums (pandas' compensated ones) advance together in one pass, with X·τ formed
 // on the fly instead of stored.
-func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32, nc int) [][]float64 {
+func smoothWeights(st []int64, tau []float32, weights []float32, rowSeg []int32, nc int) [][]float64 {
 	m := len(st)
 	flat := make([]float64, nc*m)
 	ws := make([][]float64, nc)
@@ -376,45 +376,45 @@ func smoothWeights(st []int64, tau []float64, weights []float32, rowSeg []int32,
 }
 
 // smoothWeightsCompensated is smoothWeights with pandas' running compensated sums.
-func smoothWeightsCompensated(st []int64, tau []float64, weights []float32, rowSeg []int32, ws [][]float64) {
+func smoothWeightsCompensated(st []int64, tau []float32, weights []float32, rowSeg []int32, ws [][]float64) {
 	m, nc := len(st), len(ws)
 	// k[0] sums τ, k[1+2c] Z_c·τ and k[2+2c] Wt_c·τ.
 	k := make([]sumState, 1+2*nc)
 	add := func(j int) {
-		k[0].add(tau[j])
+		k[0].add(float64(tau[j]))
 		for c := range nc {
 			w := weights[int(rowSeg[j])*nc+c]
 			z := 0.0
 			if w == 0 {
-				z = tau[j]
+				z = float64(tau[j])
 			}
 			k[1+2*c].add(z)
-			k[2+2*c].add(float64(w * float32(tau[j])))
+			k[2+2*c].add(float64(w * tau[j]))
 		}
 	}
 	remove := func(j int) {
-		k[0].remove(tau[j])
+		k[0].remove(float64(tau[j]))
 		for c := range nc {
 			w := weights[int(rowSeg[j])*nc+c]
 			z := 0.0
 			if w == 0 {
-				z = tau[j]
+				z = float64(tau[j])
 			}
 			k[1+2*c].remove(z)
-			k[2+2*c].remove(float64(w * float32(tau[j])))
+			k[2+2*c].remove(float64(w * tau[j]))
 		}
 	}
 	first := func(j int) { // pandas starts a window's state from its first value
 		for c := range k {
 			k[c] = sumState{}
 		}
-		k[0].prev = tau[j]
+		k[0].prev = float64(tau[j])
 		for c := range nc {
 			w := weights[int(rowSeg[j])*nc+c]
 			if w == 0 {
-				k[1+2*c].prev = tau[j]
+				k[1+2*c].prev = float64(tau[j])
 			}
-			k[2+2*c].prev = float64(w * float32(tau[j]))
+			k[2+2*c].prev = float64(w * tau[j])
 		}
 	}
 	sum := func(kc *sumState) float64 {
@@ -468,7 +468,7 @@ func smoothWeightsCompensated(st []int64, tau []float64, weights []float32, rowS
 // The prefix sums are not stored: one set of running sums follows the windows' upper
 // ends and a second one their lower ends. Both add the same terms in the same order, so
 // the lower one reaches exactly the values the upper one had at those rows.
-func smoothWeightsExact(st []int64, tau []float64, weights []float32, rowSeg []int32, ws [][]float64) bool {
+func smoothWeightsExact(st []int64, tau []float32, weights []float32, rowSeg []int32, ws [][]float64) bool {
 	m, nc := len(st), len(ws)
 	// Per column: τ, then Z_c·τ and Wt_c·τ per satellite.
 	sums := make([]float64, 2*(1+2*nc))
@@ -477,7 +477,7 @@ func smoothWeightsExact(st []int64, tau []float64, weights []float32, rowSeg []i
 	lo, hi := 0, 0
 	for i := range m {
 		for lo < i && st[lo] <= st[i]-half {
-			tj := tau[lo]
+			tj := float64(tau[lo])
 			pLo[0] += tj
 			seg := int(rowSeg[lo]) * nc
 			for c, wc := range weights[seg : seg+nc] {
@@ -489,7 +489,7 @@ func smoothWeightsExact(st []int64, tau []float64, weights []float32, rowSeg []i
 			lo++
 		}
 		for hi < i+1 || hi < m && st[hi] <= st[i]+half {
-			tj := tau[hi]
+			tj := float64(tau[hi])
 			var ok bool
 			if pHi[0], ok = exactAdd(pHi[0], tj); !ok {
 				return false
@@ -530,7 +530,7 @@ func smoothWeightsExact(st []int64, tau []float64, weights []float32, rowSeg []i
 // while it stays below 2^(e+53). Z·τ and Wt·τ never exceed τ (weights are at most 1),
 // so the sum of all τ bounds every prefix sum. Negative, subnormal, infinite and NaN
 // terms, and weights outside [0, 1], make it report false.
-func sumsExact(tau []float64, weights []float32) bool {
+func sumsExact(tau []float32, weights []float32) bool {
 	wMin := float32(1)
 	for _, w := range weights {
 		if !(w >= 0 && w <= 1) {
@@ -542,8 +542,9 @@ func sumsExact(tau []float64, weights []float32) bool {
 	}
 	tMin := math.Inf(1)
 	total := 0.0
-	for _, t := range tau {
-		if !(t >= 0) || float64(float32(t)) != t {
+	for _, t32 := range tau {
+		t := float64(t32)
+		if !(t >= 0) {
 			return false
 		}
 		if t > 0 {
@@ -568,12 +569,12 @@ func sumsExact(tau []float64, weights []float32) bool {
 
 // smoothWeightsPrefix is smoothWeightsExact for terms sumsExact vouches for: the same
 // running sums, without checking each addition.
-func smoothWeightsPrefix(st []int64, tau []float64, weights []float32, rowSeg []int32, ws [][]float64) {
+func smoothWeightsPrefix(st []int64, tau []float32, weights []float32, rowSeg []int32, ws [][]float64) {
 	m, nc := len(st), len(ws)
 	sums := make([]float64, 2*(1+2*nc))
 	pHi, pLo := sums[:1+2*nc], sums[1+2*nc:]
 	add := func(p []float64, j int) {
-		tj := tau[j]
+		tj := float64(tau[j])
 		p[0] += tj
 		seg := int(rowSeg[j]) * nc
 		for c, wc := range weights[seg : seg+nc] {

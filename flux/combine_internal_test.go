@@ -41,7 +41,7 @@ func TestSmoothWeightsExactPath(t *testing.T) {
 			st[i] = tm
 		}
 		nc := 2
-		tau := make([]float64, m)
+		tau := make([]float32, m)
 		for k := range m {
 			prev, next := st[0]-int64(time60), st[m-1]+int64(time60)
 			if k > 0 {
@@ -52,7 +52,7 @@ func TestSmoothWeightsExactPath(t *testing.T) {
 			}
 			dl := float32(min(st[k]-prev, int64(time60))) * float32(1e-9)
 			dr := float32(min(next-st[k], int64(time60))) * float32(1e-9)
-			tau[k] = float64(dl + dr)
+			tau[k] = dl + dr
 		}
 		// Segments of random length with weights 0, 0.3 .. 1.
 		var weights []float32
