@@ -87,6 +87,9 @@ type Cleaner struct {
 // Clean is the package's Clean, reusing the Cleaner's work arrays.
 func (c *Cleaner) Clean(s Series, r Range) Series {
 	sc := &c.sc
+	sc.mu.Lock()
+	sc.size = len(s.Time)
+	sc.mu.Unlock()
 	t, l := cleanInput(s, sc)
 	if len(t) == 0 {
 		sc.releaseInt64(t)

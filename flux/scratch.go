@@ -7,8 +7,9 @@ type pool[T any] struct {
 	free [][]T
 }
 
-// get returns an array of n elements (contents undefined).
-func (p *pool[T]) get(n int) []T {
+// get returns an array of n elements (contents undefined); a new array gets a capacity
+// of at least size, so that it can serve a later, larger request too.
+func (p *pool[T]) get(n, size int) []T {
 	best := -1
 	for k, f := range p.free {
 		if cap(f) >= n && (best < 0 || cap(f) < cap(p.free[best])) {
@@ -16,7 +17,7 @@ func (p *pool[T]) get(n int) []T {
 		}
 	}
 	if best < 0 {
-		return make([]T, n)
+		return make([]T, n, max(n, size))
 	}
 	f := p.free[best]
 	p.free[best] = p.free[len(p.free)-1]
@@ -43,33 +44,37 @@ type scratch struct {
 	times   pool[int64]
 	flags   pool[bool]
 	windows []Windows
+	// size is the capacity new arrays get at least: the length of the series being
+	// cleaned, which most work arrays have, so that shorter ones (of the points left
+	// after a filter) can be reused for full-length ones.
+	size int
 }
 
 // float64s returns an array of n float64 (contents undefined).
 func (s *scratch) float64s(n int) []float64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.floats.get(n)
+	return s.floats.get(n, s.size)
 }
 
 // int32s returns an array of n int32 (contents undefined).
 func (s *scratch) int32s(n int) []int32 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.ints.get(n)
+	return s.ints.get(n, s.size)
 }
 
 // int64s returns an array of n int64 (contents undefined).
 func (s *scratch) int64s(n int) []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.times.get(n)
+	return s.times.get(n, s.size)
 }
 
 // bools returns an array of n bool set to false.
 func (s *scratch) bools(n int) []bool {
 	s.mu.Lock()
-	b := s.flags.get(n)
+	b := s.flags.get(n, s.size)
 	s.mu.Unlock()
 	clear(b)
 	return b
