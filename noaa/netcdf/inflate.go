@@ -110,38 +110,30 @@ func (h *huffman) construct(length []int16, count *[16]int16, allowIncomplete bo
 	if left > 0 && !allowIncomplete && !(h.count[1] == 1 && int(h.count[0]) == len(length)-1) {
 		return false
 	}
-	// A complete code without long codes overwrites every table entry;
-	// otherwise entries left empty must read as "not in the table".
-	long := 0
-	for l := fastBits + 1; l < 16; l++ {
-		long += int(h.count[l])
-	}
-	if left > 0 || long > 0 {
-		h.fast = [1 << fastBits]uint16{}
-	}
-	// Canonical codes: the first code of each length, then consecutive
-	// codes in symbol order. Deflate sends codes most significant bit
-	// first, so the table index is the bit-reversed code.
-	var next [16]int
-	code := 0
-	for l := 1; l < 16; l++ {
-		code = (code + int(h.count[l-1])) << 1
-		if l == 1 {
-			code = 0
+	// Sort the symbols by code length (the list canonical decoding of
+	// long codes needs), then fill the table one code length at a time:
+	// at length l the table holds 1<<l entries, in which every code of
+	// length at most l sits at its bit-reversed index (deflate sends codes
+	// most significant bit first); doubling the table by copying repeats
+	// the shorter codes over the new index bit. Entries of no code (an
+	// incomplete code, or prefixes of codes longer than fastBits) stay 0,
+	// "not in the table".
+	h.buildSymbols()
+	h.fast[0], h.fast[1] = 0, 0
+	code, index, size := 0, 0, 2
+	for l := 1; l <= fastBits; l++ {
+		if l > 1 {
+			copy(h.fast[size:2*size], h.fast[:size])
+			size *= 2
 		}
-		next[l] = code
-	}
-	for sym, l := range length {
-		if uint16(l-1) >= fastBits { // zero or too long for the table
-			continue
+		n := int(h.count[l])
+		for _, sym := range h.symbol[index : index+n] {
+			r := int(bits.Reverse8(uint8(code))) >> (8 - l)
+			h.fast[r] = uint16(sym)<<4 | uint16(l)
+			code++
 		}
-		c := next[l]
-		next[l]++
-		r := int(bits.Reverse16(uint16(c))) >> (16 - l)
-		e := uint16(sym)<<4 | uint16(l)
-		for j := r; j < 1<<fastBits; j += 1 << l {
-			h.fast[j] = e
-		}
+		index += n
+		code <<= 1
 	}
 	return true
 }
