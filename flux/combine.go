@@ -139,7 +139,6 @@ func combineBand(raw, clean []Series, r Range) (Series, Series) {
 		return copySeries(raw[0]), copySeries(clean[0])
 	}
 	cm := join(clean)
-	rm := join(raw)
 
 	// Gap flags from the clean channels only, on Cm's index.
 	after := make([]bool, len(cm.t))
@@ -170,6 +169,7 @@ func combineBand(raw, clean []Series, r Range) (Series, Series) {
 	var rawOut, cleanOut Series
 	var wg sync.WaitGroup
 	wg.Go(func() {
+		rm := join(raw)
 		// Carry the flags over to the raw index (missing: no flag).
 		rAfter := make([]bool, len(rm.t))
 		rBefore := make([]bool, len(rm.t))
