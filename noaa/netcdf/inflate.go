@@ -48,7 +48,7 @@ type inflater struct {
 type puff struct {
 	in     []byte
 	pos    int
-	bitbuf uint32
+	bitbuf uint64 // bits above bitcnt, if any, are the next input bits
 	bitcnt uint
 	out    []byte
 	n      int
@@ -56,14 +56,12 @@ type puff struct {
 }
 
 func (s *puff) bits(need uint) int {
-	for s.bitcnt < need {
-		if s.pos >= len(s.in) {
+	if s.bitcnt < need {
+		s.refill()
+		if s.bitcnt < need {
 			s.bad = true
 			return 0
 		}
-		s.bitbuf |= uint32(s.in[s.pos]) << s.bitcnt
-		s.pos++
-		s.bitcnt += 8
 	}
 	v := int(s.bitbuf & (1<<need - 1))
 	s.bitbuf >>= need
@@ -71,10 +69,17 @@ func (s *puff) bits(need uint) int {
 	return v
 }
 
-// refill tops the bit buffer up to at least 24 bits while input lasts.
+// refill tops the bit buffer up to at least 56 bits while input lasts,
+// eight bytes at a time away from the end of the input.
 func (s *puff) refill() {
-	for s.bitcnt <= 24 && s.pos < len(s.in) {
-		s.bitbuf |= uint32(s.in[s.pos]) << s.bitcnt
+	if s.pos+8 <= len(s.in) {
+		s.bitbuf |= binary.LittleEndian.Uint64(s.in[s.pos:]) << s.bitcnt
+		s.pos += int(63-s.bitcnt) >> 3
+		s.bitcnt |= 56
+		return
+	}
+	for s.bitcnt <= 56 && s.pos < len(s.in) {
+		s.bitbuf |= uint64(s.in[s.pos]) << s.bitcnt
 		s.pos++
 		s.bitcnt += 8
 	}
