@@ -22,9 +22,9 @@ var errInflate = errors.New("invalid deflate data")
 // (rare) are decoded canonically bit by bit.
 const fastBits = 8
 
-// huffman is one decoding code. The lookup table is built straight from
-// the code lengths; the sorted symbol list the canonical decoder needs for
-// long codes is built only when such a code shows up.
+// huffman is one decoding code: a lookup table for codes of up to
+// fastBits bits and the symbols sorted by code length, which builds the
+// table and serves the canonical decoding of longer codes.
 type huffman struct {
 	count   [16]int16
 	fast    [1 << fastBits]uint16 // symbol<<4 | length, 0 when longer
