@@ -231,6 +231,22 @@ func lookup3(k []byte) uint32 {
 }
 
 // checkSum verifies the trailing lookup3 checksum of a v2 structure.
+// readChecked reads the n-byte structure what at addr, starting with the 4-byte signature
+// sig and ending with its checksum, and verifies both.
+func (h *h5file) readChecked(addr, n uint64, sig, what string) ([]byte, error) {
+	b, err := h.src.read(addr, n, what)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 4 || string(b[:4]) != sig {
+		return nil, fmt.Errorf("%s at 0x%x: bad signature", what, addr)
+	}
+	if err := checkSum(b, what, addr); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 func checkSum(b []byte, what string, off uint64) error {
 	if len(b) < 4 {
 		return fmt.Errorf("%s at 0x%x: too short for checksum", what, off)

@@ -218,14 +218,8 @@ func (h *h5file) chunkElem(b []byte, filtered bool, cb uint64) chunkRef {
 
 func (h *h5file) fixedArray(addr uint64, filtered bool, cb uint64, fn func(uint64, chunkRef) error) error {
 	hl := uint64(4 + 1 + 1 + 1 + 1 + h.sl + h.so + 4)
-	b, err := h.src.read(addr, hl, "fixed array header")
+	b, err := h.readChecked(addr, hl, "FAHD", "fixed array header")
 	if err != nil {
-		return err
-	}
-	if string(b[:4]) != "FAHD" {
-		return fmt.Errorf("fixed array header at 0x%x: bad signature", addr)
-	}
-	if err := checkSum(b, "fixed array header", addr); err != nil {
 		return err
 	}
 	d := h.dec(b)
@@ -305,14 +299,8 @@ func (h *h5file) fixedArray(addr uint64, filtered bool, cb uint64, fn func(uint6
 
 func (h *h5file) extensibleArray(addr uint64, filtered bool, cb uint64, fn func(uint64, chunkRef) error) error {
 	hl := uint64(4 + 1 + 1 + 6 + 6*h.sl + h.so + 4)
-	b, err := h.src.read(addr, hl, "extensible array header")
+	b, err := h.readChecked(addr, hl, "EAHD", "extensible array header")
 	if err != nil {
-		return err
-	}
-	if string(b[:4]) != "EAHD" {
-		return fmt.Errorf("extensible array header at 0x%x: bad signature", addr)
-	}
-	if err := checkSum(b, "extensible array header", addr); err != nil {
 		return err
 	}
 	d := h.dec(b)

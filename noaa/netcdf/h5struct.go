@@ -448,14 +448,8 @@ func (h *h5file) heapObject(fh *fractalHeap, id []byte) ([]byte, error) {
 // btreeV2 walks every record of the version-2 B-tree at addr.
 func (h *h5file) btreeV2(addr uint64, wantType int, rec func([]byte) error) error {
 	hl := uint64(4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + h.so + 2 + h.sl + 4)
-	b, err := h.src.read(addr, hl, "v2 B-tree header")
+	b, err := h.readChecked(addr, hl, "BTHD", "v2 B-tree header")
 	if err != nil {
-		return err
-	}
-	if string(b[:4]) != "BTHD" {
-		return fmt.Errorf("v2 B-tree header at 0x%x: bad signature", addr)
-	}
-	if err := checkSum(b, "v2 B-tree header", addr); err != nil {
 		return err
 	}
 	d := h.dec(b)
@@ -528,14 +522,8 @@ func (h *h5file) btreeV2(addr uint64, wantType int, rec func([]byte) error) erro
 			}
 			size += uint64((n + 1) * ptr)
 		}
-		b, err := h.src.read(a, size, what)
+		b, err := h.readChecked(a, size, sig, what)
 		if err != nil {
-			return err
-		}
-		if string(b[:4]) != sig {
-			return fmt.Errorf("%s at 0x%x: bad signature", what, a)
-		}
-		if err := checkSum(b, what, a); err != nil {
 			return err
 		}
 		if int(b[5]) != typ {
