@@ -342,11 +342,11 @@ func TestQueryTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `LOCK TABLE flux_archive_1h IN ACCESS EXCLUSIVE MODE`); err != nil {
+	if _, err := tx.Exec(ctx, `LOCK TABLE flux_archive_4h IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
 	s := New(db, Options{Logger: quiet, QueryTimeout: 300 * time.Millisecond})
-	// 2000 points over a year: 4.4 h buckets, read from flux_archive_1h.
+	// 2000 points over a year: 4.4 h buckets, read from flux_archive_4h.
 	w := do(s, call{target: "/flux?resolution=2000&start=2024-01-01T00:00:00Z&end=2024-12-31T00:00:00Z"})
 	if w.Code != 503 || !bytes.Equal(w.Body.Bytes(), fixture(t, "timeout.json")) {
 		t.Errorf("%d %s, want 503 timeout", w.Code, w.Body)

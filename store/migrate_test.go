@@ -125,6 +125,58 @@ func TestMigrateUpDownUp(t *testing.T) {
 	}
 }
 
+// TestMigrateDenseLevels upgrades a store holding data from schema 1 to the latest: the
+// levels added by migration 2 are filled from the data already stored, and every rollup
+// key covers the values the read path selects.
+func TestMigrateDenseLevels(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	ch := flux.Channel{Satellite: 16, Band: flux.BandLong}
+	day := at("2024-05-10T00:00:00Z")
+	for _, w := range []struct {
+		src  flux.Source
+		step int64
+		n    int
+	}{{flux.SourceArchive, 1e9, 3 * 86400}, {flux.SourceLive, 60e9, 3 * 1440}} {
+		s := mkSeries(7, day+13e9, w.step, w.n) // not aligned to any bucket
+		if _, err := db.WriteBatch(ctx, store.Batch{Source: w.src, Channels: []store.ChannelWrite{
+			{Channel: ch, Series: s, Replace: flux.Range{Start: day, End: day + 4*86400e9}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := openMigrator(t, db.URL())
+	if m.Latest() < 2 {
+		t.Fatalf("Latest() = %d, want at least 2", m.Latest())
+	}
+	// Back to schema 1 (the new levels dropped), then up again: migration 2 refills them.
+	if _, to, err := m.Down(ctx, int(m.Latest())-1); err != nil || to != 1 {
+		t.Fatalf("down to 1: %d, %v", to, err)
+	}
+	var n int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'flux_archive_30s'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("flux_archive_30s at schema 1: %d tables, %v", n, err)
+	}
+	if _, _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []flux.Source{flux.SourceArchive, flux.SourceLive} {
+		storetest.CheckConsistent(t, db, src)
+		for _, l := range store.Levels(src) {
+			table := store.RollupTable(src, l)
+			var def string
+			if err := db.Pool().QueryRow(ctx, `SELECT indexdef FROM pg_indexes WHERE indexname = $1`, table+"_pkey").Scan(&def); err != nil {
+				t.Fatalf("key of %s: %v", table, err)
+			}
+			if !strings.Contains(def, "(satellite, band, is_clean, \"time\") INCLUDE (flux_min, flux_max)") {
+				t.Errorf("key of %s = %s, want a covering key", table, def)
+			}
+			if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil || n == 0 {
+				t.Errorf("%s after the upgrade: %d rows, %v", table, n, err)
+			}
+		}
+	}
+}
+
 func TestMigrateRefusesDirty(t *testing.T) {
 	ctx := context.Background()
 	url := storetest.NewURL(t)
@@ -192,6 +244,29 @@ func TestOpenUnreachable(t *testing.T) {
 	}
 	if strings.Contains(msg, "s3cret") {
 		t.Errorf("message %q shows the password", msg)
+	}
+}
+
+// TestOpenPageCost checks the planner cost heliotime's connections use, and that the
+// URL can override it.
+func TestOpenPageCost(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.New(t).URL()
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	for _, c := range []struct{ url, want string }{{url, "1.1"}, {url + sep + "random_page_cost=3", "3"}} {
+		db, err := store.Open(ctx, c.url, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		err = db.Pool().QueryRow(ctx, `SHOW random_page_cost`).Scan(&got)
+		db.Close()
+		if err != nil || got != c.want {
+			t.Errorf("random_page_cost = %q, %v; want %q", got, err, c.want)
+		}
 	}
 }
 

@@ -213,36 +213,26 @@ func (db *DB) ChannelExtents(ctx context.Context, ch flux.Channel) ([]Extent, er
 }
 
 // readSection streams one section. Every query walks the table's primary key
-// (satellite, band, is_clean, time) over one index range and fetches only the columns the
-// answer needs. Raw rows, served as they are or re-bucketed, come in time order and are
-// re-bucketed here (bucketer), a bucket emitted as soon as the first row of the next one
-// arrives: for the raw table this is cheaper than PostgreSQL's HashAggregate and Sort.
-// Rollups are grouped by PostgreSQL with date_bin: with the plain primary key their rows
-// come from a bitmap heap scan, which PostgreSQL must sort by time for an ordered read, and
-// sorting the ~10,000 rows costs more than grouping them. Either way rows have the shape
-// (time, [min,] max) and pass through the bucketer (a rollup's buckets pass unchanged).
+// (satellite, band, is_clean, time) over one index range in key order and fetches only
+// the columns the answer needs: raw rows (time, flux), rollup rows (time, [flux_min,]
+// flux_max), which the rollups' covering keys answer from the index alone. The rows are
+// re-bucketed here as they arrive (bucketer), a bucket emitted as soon as the first row of
+// the next one arrives, so PostgreSQL neither groups nor sorts and the answer streams.
 // Rows in PostgreSQL's binary format (pgx asks for it with prepared statements) are
 // decoded straight from their bytes.
 func (db *DB) readSection(ctx context.Context, ch flux.Channel, s Section, minmax bool, emit func(Point) error) error {
 	isRaw := s.Table == RawTable(s.Source)
 	args := []any{ch.Satellite, ch.Band.String(), ch.Clean, s.Start, s.End}
-	const where = `
-		WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND time >= $4 AND time < $5`
-	var sql string
+	cols := "time, flux"
 	switch {
-	case isRaw:
-		sql = `SELECT time, flux FROM ` + s.Table + where + `
-		ORDER BY time`
-	default:
-		cols := "max(flux_max)"
-		if minmax {
-			cols = "min(flux_min), max(flux_max)"
-		}
-		sql = `SELECT date_bin($6::bigint * interval '1 microsecond', time, timestamptz '2000-01-03 00:00:00+00') AS bucket, ` + cols + `
-		FROM ` + s.Table + where + `
-		GROUP BY bucket ORDER BY bucket`
-		args = append(args, s.Interval.Microseconds())
+	case !isRaw && minmax:
+		cols = "time, flux_min, flux_max"
+	case !isRaw:
+		cols = "time, flux_max"
 	}
+	sql := `SELECT ` + cols + ` FROM ` + s.Table + `
+		WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND time >= $4 AND time < $5
+		ORDER BY time`
 	what := fmt.Sprintf("read %s %s over %s", s.Table, ch, flux.RangeOf(s.Start, s.End))
 	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heliotime/heliotime/flux"
 	"github.com/heliotime/heliotime/store"
 	"github.com/heliotime/heliotime/store/storetest"
 )
@@ -37,8 +38,8 @@ func TestChunkIntervals(t *testing.T) {
 		if got[tt.table] != tt.want {
 			t.Errorf("ChunkIntervals(%v)[%s] = %v, want %v", tt.gb, tt.table, got[tt.table], tt.want)
 		}
-		if len(got) != 12 {
-			t.Errorf("ChunkIntervals(%v) has %d tables, want 12 (2 raw + 10 rollups)", tt.gb, len(got))
+		if want := 2 + len(store.Levels(flux.SourceArchive)) + len(store.Levels(flux.SourceLive)); len(got) != want {
+			t.Errorf("ChunkIntervals(%v) has %d tables, want %d (2 raw + the rollups)", tt.gb, len(got), want)
 		}
 	}
 	// Days, as the reference quotes them: ≈ 50.6 d for flux_archive and ≈ 265 d for its 10 s rollup.

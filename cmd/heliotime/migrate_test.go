@@ -19,7 +19,7 @@ func TestMigrateCommand(t *testing.T) {
 	isolateConfig(t)
 	url := storetest.NewURL(t)
 	t.Setenv("HELIOTIME_DATABASE_URL", url)
-	latest := "1"
+	latest := "2"
 	steps := []struct {
 		args     []string
 		code     int
@@ -30,7 +30,8 @@ func TestMigrateCommand(t *testing.T) {
 		{[]string{"migrate"}, exitOK, "schema migrated from version 0 to " + latest, true},
 		{[]string{"migrate", "up"}, exitOK, "schema at version " + latest + ", the latest; nothing to do", true},
 		{[]string{"migrate", "version"}, exitOK, "schema version " + latest + " (latest " + latest + "), up to date", true},
-		{[]string{"migrate", "down", "1"}, exitOK, "migrated down from version " + latest + " to 0", false},
+		{[]string{"migrate", "down", "1"}, exitOK, "migrated down from version " + latest + " to 1", true},
+		{[]string{"migrate", "down", "1"}, exitOK, "migrated down from version 1 to 0", false},
 		{[]string{"migrate", "up"}, exitOK, "schema migrated from version 0 to " + latest, true},
 		{[]string{"migrate", "force", "7"}, exitUsage, "between 0 and " + latest, true},
 	}
