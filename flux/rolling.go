@@ -490,6 +490,9 @@ type orderWindow interface {
 	remove(i int)
 	kth(k int) float64
 	len() int
+	// same reports whether the values at i and j are equal (or both NaN), so that
+	// removing one and adding the other leaves the multiset as it is.
+	same(i, j int) bool
 }
 
 func rollOrder(x []float64, ws Windows, out []float64, stat func(r orderWindow, nobs int) float64) []float64 {
@@ -529,6 +532,14 @@ func rollOrderOf(r orderWindow, ws Windows, out []float64, stat func(r orderWind
 	prevLo, prevHi := 0, 0
 	for i := range n {
 		lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
+		if i > 0 && lo == prevLo+1 && hi == prevHi+1 && prevHi > prevLo && r.same(prevLo, prevHi) {
+			// One value leaves and an equal one enters (common for piecewise constant
+			// data such as sampling steps and running minima): the multiset, and so its
+			// statistic, stays the same.
+			out[i] = out[i-1]
+			prevLo, prevHi = lo, hi
+			continue
+		}
 		if i == 0 || lo >= prevHi {
 			// A window disjoint from the previous one: empty the multiset element by
 			// element, which keeps the whole pass O(n) however often it happens.
@@ -603,6 +614,11 @@ func (w *sortedWindow) remove(i int) {
 }
 
 func (w *sortedWindow) kth(k int) float64 { return w.v[k] }
+
+func (w *sortedWindow) same(i, j int) bool {
+	a, b := w.x[i], w.x[j]
+	return math.Float64bits(a) == math.Float64bits(b) || a != a && b != b
+}
 
 // rankWindow is an order-statistics multiset over the values of a fixed array. Each
 // non-NaN value gets its rank in the sorted array once; the window is a count per rank
@@ -704,6 +720,8 @@ func newRankWindowOf(rank []int32, sorted []float64) *rankWindow {
 }
 
 func (r *rankWindow) len() int { return r.n }
+
+func (r *rankWindow) same(i, j int) bool { return r.rank[i] == r.rank[j] }
 
 func (r *rankWindow) add(i int) {
 	k := r.rank[i]

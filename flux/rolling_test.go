@@ -174,23 +174,34 @@ func TestRollingMeanRepeatedValue(t *testing.T) {
 }
 
 // TestRollingAgainstBruteForce compares every aggregation with a direct computation over
-// random uneven series with NaN holes and ties.
+// random uneven series with NaN holes and ties, and over piecewise constant series
+// (runs of one value, as sampling steps and running minima are), where most windows
+// lose and gain equal values.
 func TestRollingAgainstBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {
-		n int
-		w int64
-	}{{50, 7e9}, {400, 60e9}, {2000, 300e9}, {3000, 2000e9}, {3000, 1}} {
+		n    int
+		w    int64
+		runs bool
+	}{{50, 7e9, false}, {400, 60e9, false}, {2000, 300e9, false}, {3000, 2000e9, false}, {3000, 1, false},
+		{3000, 60e9, true}, {3000, 600e9, true}} {
 		times := make([]int64, tc.n)
 		x := make([]float64, tc.n)
 		var t0 int64
 		for i := range times {
-			t0 += 1e9 * (1 + rng.Int64N(5))
+			if tc.runs {
+				t0 += 1e9 // regular: windows mostly slide by one point
+			} else {
+				t0 += 1e9 * (1 + rng.Int64N(5))
+			}
 			if rng.IntN(50) == 0 {
 				t0 += 1e12
 			}
 			times[i] = t0
 			x[i] = float64(rng.IntN(40)) / 4 // ties
+			if tc.runs && i > 0 && rng.IntN(20) != 0 {
+				x[i] = x[i-1]
+			}
 			if rng.IntN(10) == 0 {
 				x[i] = nan
 			}
