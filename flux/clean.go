@@ -3,6 +3,7 @@ package flux
 import (
 	"math"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 )
@@ -637,63 +638,50 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 
 	interval, typical := iv.interval, iv.typical
 
-	// Clipped values at the instrument's borders.
-	var hx, hn []float64
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		w18 := sc.centered(t, int64(clippedWindow))
-		hx = rollExtremeMax(l, w18, vf, sc)
-		hn = rollExtremeMin(l, w18, af, sc)
-		sc.releaseWindows(w18)
-	})
+	// Clipped values at the instrument's borders: flat points near the limits or the 18 h
+	// extremes (see clippedFlags).
 	flatW := sc.centered(t, durationOf(flatIntervals*typical))
 	flat := medianBelow(v, flatW, flatVelocity, sc)
-	wg.Wait()
-	clipped := sc.bools(n)
-	high := sc.float64s(n)
+	clipped := clippedFlags(t, l, flat, vf, af, sc)
+	high := sc.bools(n)
 	excessive := sc.bools(n)
 	halves(n, func(from, to int) {
 		for i := from; i < to; i++ {
-			nearUpper := l[i] > math.Max(hx[i], upperBorder)-borderSlack
-			nearLower := l[i] < math.Min(hn[i], lowerBorder)+borderSlack
-			clipped[i] = (nearUpper || nearLower) && flat[i]
 			// High and excessive accelerations.
 			thr, exThr := highAcc, excessiveAcc
 			if interval[i] == intervalMax {
 				thr, exThr = minuteHighAcc, minuteExcessive
 			}
-			high[i] = b2f(a[i] > thr)
+			high[i] = a[i] > thr
 			excessive[i] = a[i] > exThr
 		}
 	})
 	// The bridging sum counts flags: prefix counts give it exactly.
 	bridgeW := sc.centered(t, durationOf(bridgeIntervals*typical))
-	bridged := hx
-	var count float64
 	highBefore := sc.int32s(n + 1)
 	highBefore[0] = 0
 	for i, h := range high {
-		count += h
-		highBefore[i+1] = int32(count)
+		highBefore[i+1] = highBefore[i]
+		if h {
+			highBefore[i+1]++
+		}
 	}
-	for i := range n {
-		bridged[i] = float64(highBefore[bridgeW.Hi[i]] - highBefore[bridgeW.Lo[i]])
-	}
-	sc.releaseWindows(flatW, bridgeW)
+	sc.releaseWindows(flatW)
 
 	// Split flags on the unfiltered series, grouping over the kept points: a flag on a
 	// removed point is lost.
 	kept := sc.int32s(n)[:0]
 	var starts []int
 	defer func() {
-		// vf holds hx and then the bridge counts, af hn, vb V, ab A.
-		sc.release(vf, vb, af, ab, high)
-		sc.releaseBools(clipped, excessive, flat)
+		// vb holds V, ab A.
+		sc.release(vf, vb, af, ab)
+		sc.releaseBools(clipped, excessive, flat, high)
 		sc.releaseInt32(kept, highBefore)
+		sc.releaseWindows(bridgeW)
 	}()
 	prevClipped, prevHigh := false, false
 	for i := range n {
-		isHigh := high[i] != 0 || bridged[i] >= 2
+		isHigh := high[i] || highBefore[bridgeW.Hi[i]]-highBefore[bridgeW.Lo[i]] >= 2
 		step := int64(60 * time.Second)
 		split := false
 		if i > 0 {
@@ -771,6 +759,100 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		return nil
 	}
 	return neighbourFilter(t, groups, interval, r, sc)
+}
+
+// clippedFlags returns, per point, whether it is a clipped value: flat and near the
+// upper limit (above max(18 h maximum, 10⁻³) − 0.1 decades) or the lower one (below
+// min(18 h minimum, 10⁻⁸) + 0.1). buf1 and buf2 are work arrays as long as l.
+//
+// The 18 h extremes matter only at candidates: flat points above 10⁻³·¹ or below
+// 10⁻⁷·⁹ (every point in between is near neither limit, whatever the extremes, since
+// max(·, −3) − 0.1 ≥ −3 − 0.1 and min(·, −8) + 0.1 ≤ −8 + 0.1 with rounding being
+// monotonic). Clipping is rare, so when there are few candidates their window extremes
+// are found from block extremes of 256 points; otherwise for every point as before.
+func clippedFlags(t []int64, l []float64, flat []bool, buf1, buf2 []float64, sc *scratch) []bool {
+	n := len(l)
+	out := sc.bools(n)
+	upper, lower := upperBorder, lowerBorder
+	upperT, lowerT := upper-borderSlack, lower+borderSlack
+	near := func(i int, hx, hn float64) bool {
+		nearUpper := l[i] > math.Max(hx, upperBorder)-borderSlack
+		nearLower := l[i] < math.Min(hn, lowerBorder)+borderSlack
+		return nearUpper || nearLower
+	}
+	candidates := 0
+	for i, f := range flat {
+		if f && !(l[i] <= upperT && l[i] >= lowerT) {
+			candidates++
+		}
+	}
+	if candidates == 0 {
+		return out
+	}
+	w := int64(clippedWindow)
+	if candidates > n/64 {
+		w18 := sc.centered(t, w)
+		hx := rollExtremeMax(l, w18, buf1, sc)
+		hn := rollExtremeMin(l, w18, buf2, sc)
+		sc.releaseWindows(w18)
+		halves(n, func(from, to int) {
+			for i := from; i < to; i++ {
+				out[i] = flat[i] && near(i, hx[i], hn[i])
+			}
+		})
+		return out
+	}
+	const block = 256
+	nb := (n + block - 1) / block
+	bmax, bmin := buf1[:nb], buf2[:nb]
+	for b := range nb {
+		bmax[b], bmin[b] = nanExtremes(l[b*block : min((b+1)*block, n)])
+	}
+	half := w / 2
+	for i, f := range flat {
+		if !f || l[i] <= upperT && l[i] >= lowerT {
+			continue
+		}
+		// The window's bounds, as Windows.centered finds them (w is even: open left).
+		left, right := t[i]-half, t[i]+half
+		lo := sort.Search(i, func(j int) bool { return t[j] > left })
+		hi := i + 1 + sort.Search(n-i-1, func(k int) bool { return t[i+1+k] > right })
+		hx, hn := math.NaN(), math.NaN()
+		merge := func(mx, mn float64) {
+			if mx > hx || hx != hx {
+				hx = mx
+			}
+			if mn < hn || hn != hn {
+				hn = mn
+			}
+		}
+		bLo, bHi := (lo+block-1)/block, hi/block
+		if bLo >= bHi {
+			merge(nanExtremes(l[lo:hi]))
+		} else {
+			merge(nanExtremes(l[lo : bLo*block]))
+			for b := bLo; b < bHi; b++ {
+				merge(bmax[b], bmin[b])
+			}
+			merge(nanExtremes(l[bHi*block : hi]))
+		}
+		out[i] = near(i, hx, hn)
+	}
+	return out
+}
+
+// nanExtremes returns the NaN-skipping maximum and minimum of x (NaN for none).
+func nanExtremes(x []float64) (mx, mn float64) {
+	mx, mn = math.NaN(), math.NaN()
+	for _, v := range x {
+		if v > mx || mx != mx {
+			mx = v
+		}
+		if v < mn || mn != mn {
+			mn = v
+		}
+	}
+	return mx, mn
 }
 
 // intervalEstimate is the sampling interval (seconds) at each point and its median.

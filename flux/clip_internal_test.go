@@ -1,0 +1,77 @@
+package flux
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// TestClippedFlags compares clippedFlags with a direct computation of the rule
+// (flat and l > max(18 h max, −3) − 0.1 or l < min(18 h min, −8) + 0.1) for a few and
+// for many candidates, which take different paths.
+func TestClippedFlags(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []struct {
+		name      string
+		flatShare int // one point in flatShare is flat
+	}{
+		{"few candidates", 200},
+		{"many candidates", 2},
+		{"none", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := 20000
+			ts := make([]int64, n)
+			l := make([]float64, n)
+			flat := make([]bool, n)
+			var t0 int64
+			for i := range n {
+				t0 += int64(time.Minute)
+				if rng.IntN(500) == 0 {
+					t0 += int64(3 * time.Hour)
+				}
+				ts[i] = t0
+				// Mostly mid-range, with stretches near and beyond both limits.
+				switch rng.IntN(10) {
+				case 0:
+					l[i] = -3.2 + 0.4*rng.Float64()
+				case 1:
+					l[i] = -8.2 + 0.4*rng.Float64()
+				case 2:
+					l[i] = math.NaN()
+				default:
+					l[i] = -7 + 3*rng.Float64()
+				}
+				flat[i] = tc.flatShare > 0 && rng.IntN(tc.flatShare) == 0
+			}
+			ws := CenteredWindows(ts, int64(clippedWindow))
+			var sc scratch
+			got := clippedFlags(ts, l, flat, make([]float64, n), make([]float64, n), &sc)
+			hits := 0
+			for i := range n {
+				hx, hn := math.NaN(), math.NaN()
+				for _, v := range l[ws.Lo[i]:ws.Hi[i]] {
+					if v == v && (hx != hx || v > hx) {
+						hx = v
+					}
+					if v == v && (hn != hn || v < hn) {
+						hn = v
+					}
+				}
+				want := flat[i] && (l[i] > math.Max(hx, upperBorder)-borderSlack ||
+					l[i] < math.Min(hn, lowerBorder)+borderSlack)
+				if got[i] != want {
+					t.Fatalf("point %d (l %v, flat %v, max %v, min %v): clipped %v, want %v",
+						i, l[i], flat[i], hx, hn, got[i], want)
+				}
+				if want {
+					hits++
+				}
+			}
+			if tc.flatShare > 0 && hits == 0 {
+				t.Fatalf("no clipped point: the case tests nothing")
+			}
+		})
+	}
+}
