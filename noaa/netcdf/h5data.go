@@ -1,11 +1,8 @@
 package netcdf
 
 import (
-	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"runtime"
 	"sync"
 )
@@ -227,8 +224,6 @@ func copyRegion(out []byte, shape []int64, start uint64, src []byte, origin, cs,
 // chunkState holds per-read scratch buffers reused across chunks.
 type chunkState struct {
 	raw, a, b []byte
-	zr        io.ReadCloser
-	br        bytes.Reader
 	inf       inflater
 }
 
@@ -355,26 +350,8 @@ func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState) ([]by
 				dst = &st.b
 			}
 			*dst = grow(*dst, want)
-			if want <= smallInflateMax {
-				n, err := zlibInflate(cur, *dst, &st.inf)
-				if err != nil {
-					return nil, fmt.Errorf("variable %q: deflate chunk at 0x%x: %w", v.Name, c.addr, err)
-				}
-				cur = (*dst)[:n]
-				continue
-			}
-			st.br.Reset(cur)
-			var err error
-			if st.zr == nil {
-				st.zr, err = zlib.NewReader(&st.br)
-			} else {
-				err = st.zr.(zlib.Resetter).Reset(&st.br, nil)
-			}
+			n, err := zlibInflate(cur, *dst, &st.inf)
 			if err != nil {
-				return nil, fmt.Errorf("variable %q: deflate chunk at 0x%x: %w", v.Name, c.addr, err)
-			}
-			n, err := io.ReadFull(st.zr, *dst)
-			if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 				return nil, fmt.Errorf("variable %q: deflate chunk at 0x%x: %w", v.Name, c.addr, err)
 			}
 			cur = (*dst)[:n]

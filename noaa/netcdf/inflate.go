@@ -7,397 +7,600 @@ import (
 	"math/bits"
 )
 
-// Small chunks (a minute of records) are dominated by the cost of
-// building Huffman lookup tables in compress/flate. smallInflate decodes
-// zlib streams with small lookup tables (cheap to build) and canonical
-// bit-by-bit decoding of long codes, straight into the destination; it
-// follows Mark Adler's puff. Large chunks go to compress/flate.
+// zlibInflate decodes every deflate chunk, whatever its size, from the
+// whole stream in memory straight into the chunk buffer. It is table
+// driven: a 64-bit bit buffer refilled eight bytes at a time, one lookup
+// of up to litBits (distBits) bits per literal/length (distance) code,
+// with a second-level table for longer codes, and each table entry
+// carrying the base and extra-bit count of a length or distance. Tables
+// are built per block, so building them must stay cheap: the primary
+// table is only as wide as the block's longest code (a block of a small
+// chunk often needs 2^8 entries, not 2^10) and is filled by doubling.
 
-// smallInflateMax is the largest decoded chunk handled by smallInflate.
-const smallInflateMax = 8 << 10
+// Primary table widths, in bits.
+const (
+	litBits  = 10
+	distBits = 8
+)
 
-var errInflate = errors.New("invalid deflate data")
+// Table sizes: the primary table plus room for second-level tables. For
+// complete codes zlib's enough.c bounds the total at 1332 entries (286
+// symbols, 10 primary bits) and 402 (30 symbols, 8 bits); the builder
+// checks the bound anyway.
+const (
+	litTableSize  = 2048
+	distTableSize = 1024
+)
 
-// fastBits is the code length resolved by one table lookup; longer codes
-// (rare) are decoded canonically bit by bit.
-const fastBits = 8
+// A table entry is a uint32:
+//
+//	bits 0-3   code length (bits to consume); 0 marks "no such code"
+//	bits 4-7   extra bits of a length or distance; for a link, the
+//	           second-level table's width
+//	bit 8      literal (value is the byte; also marks code-length symbols)
+//	bit 9      end of block
+//	bit 10     link to a second-level table starting at value
+//	bits 16-31 value: literal, length base, distance base, symbol or link
+const (
+	entLit   = 1 << 8
+	entEOB   = 1 << 9
+	entLink  = 1 << 10
+	entShift = 16
+)
 
-// huffman is one decoding code: a lookup table for codes of up to
-// fastBits bits and the symbols sorted by code length, which builds the
-// table and serves the canonical decoding of longer codes.
-type huffman struct {
-	count   [16]int16
-	fast    [1 << fastBits]uint16 // symbol<<4 | length, 0 when longer
-	length  []int16               // code lengths by symbol, for the lazy list
-	symbol  [288]int16
-	symbols bool // symbol is built
-}
+// litInfo, distInfo and clenInfo are the entries of each symbol without
+// their code length: constant tables. Symbols that may have a code but
+// must never be decoded (lit/len 286-287, distances 30-31) are 0.
+var (
+	litInfo = func() (t [288]uint32) {
+		base := [29]uint32{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+		extra := [29]uint32{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+		for s := 0; s < 256; s++ {
+			t[s] = uint32(s)<<entShift | entLit
+		}
+		t[256] = entEOB
+		for s := 0; s < 29; s++ {
+			t[257+s] = base[s]<<entShift | extra[s]<<4
+		}
+		return t
+	}()
+	distInfo = func() (t [32]uint32) {
+		base := [30]uint32{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
+		extra := [30]uint32{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+		for s := 0; s < 30; s++ {
+			t[s] = base[s]<<entShift | extra[s]<<4
+		}
+		return t
+	}()
+	clenInfo = func() (t [19]uint32) {
+		for s := range t {
+			t[s] = uint32(s)<<entShift | entLit
+		}
+		return t
+	}()
+	clOrder = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+)
 
-// inflater holds the reusable state of zlibInflate.
-type inflater struct {
-	lit, dist, clen huffman
-	lengths         [320]int16
-	cl              [19]int16
-	fixedLit        [288]int16
-	fixedDist       [30]int16
-	fixedLitCode    huffman
-	fixedDistCode   huffman
-	fixedReady      bool
-}
-
-type puff struct {
-	in     []byte
-	pos    int
-	bitbuf uint64 // bits above bitcnt, if any, are the next input bits
-	bitcnt uint
-	out    []byte
-	n      int
-	bad    bool
-}
-
-func (s *puff) bits(need uint) int {
-	if s.bitcnt < need {
-		s.refill()
-		if s.bitcnt < need {
-			s.bad = true
-			return 0
+// fixedCodes holds the decoding tables of the fixed Huffman code (RFC
+// 1951 section 3.2.6), built once; they are never written afterwards.
+var fixedCodes = func() (f struct {
+	lit            [1 << 9]uint32
+	dist           [1 << 5]uint32
+	litBits, dBits uint
+}) {
+	var c codeLengths
+	for sym := range 288 {
+		switch {
+		case sym < 144, sym >= 280:
+			c.add(sym, 8)
+		case sym < 256:
+			c.add(sym, 9)
+		default:
+			c.add(sym, 7)
 		}
 	}
-	v := int(s.bitbuf & (1<<need - 1))
-	s.bitbuf >>= need
-	s.bitcnt -= need
-	return v
-}
-
-// refill tops the bit buffer up to at least 56 bits while input lasts,
-// eight bytes at a time away from the end of the input.
-func (s *puff) refill() {
-	if s.pos+8 <= len(s.in) {
-		s.bitbuf |= binary.LittleEndian.Uint64(s.in[s.pos:]) << s.bitcnt
-		s.pos += int(63-s.bitcnt) >> 3
-		s.bitcnt |= 56
-		return
+	f.litBits, _ = buildTable(f.lit[:], &c, litInfo[:], litBits)
+	c = codeLengths{}
+	for sym := range 32 {
+		c.add(sym, 5)
 	}
-	for s.bitcnt <= 56 && s.pos < len(s.in) {
-		s.bitbuf |= uint64(s.in[s.pos]) << s.bitcnt
-		s.pos++
-		s.bitcnt += 8
+	f.dBits, _ = buildTable(f.dist[:], &c, distInfo[:], distBits)
+	return f
+}()
+
+var (
+	errInflate   = errors.New("invalid deflate data")
+	errTruncated = errors.New("deflate stream truncated")
+	errTooLong   = errors.New("deflate output exceeds the declared chunk size")
+)
+
+// codeLengths lists the symbols of a code by code length, each list in
+// symbol order: the canonical order of their codes. Code lengths arrive
+// in symbol order, so the lists are built as they are read, without a
+// sorting pass over all symbols (most of a small block's symbols have
+// no code).
+type codeLengths struct {
+	count [16]uint16
+	sym   [16][288]uint16
+}
+
+// add appends sym, which must come after every symbol added so far, with
+// code length l ≥ 1.
+func (c *codeLengths) add(sym int, l uint8) {
+	c.sym[l][c.count[l]] = uint16(sym)
+	c.count[l]++
+}
+
+// inflater holds the per-block tables of zlibInflate, reused across
+// chunks by one goroutine.
+type inflater struct {
+	lit        [litTableSize]uint32
+	dist       [distTableSize]uint32
+	clen       [1 << 7]uint32
+	lits, dsts codeLengths
+}
+
+// buildTable fills t with the decoding table of the code c, whose entries
+// are info[symbol] | code length. The primary table is min(maxBits,
+// longest code) bits wide; longer codes go to second-level tables after
+// it. It returns the primary width, and false for an over-subscribed code
+// or an incomplete one other than a single one-bit code (the cases
+// compress/flate accepts); an empty code gives a table of "no such code".
+func buildTable(t []uint32, c *codeLengths, info []uint32, maxBits uint) (uint, bool) {
+	maxLen := uint(15)
+	for maxLen > 0 && c.count[maxLen] == 0 {
+		maxLen--
 	}
-}
-
-// align drops the bits up to the next byte boundary and hands whole
-// buffered bytes back to the input.
-func (s *puff) align() {
-	s.pos -= int(s.bitcnt / 8)
-	s.bitbuf, s.bitcnt = 0, 0
-}
-
-// construct builds a code from its code lengths and their counts
-// (count[l] = number of symbols of length l). Over-subscribed codes fail,
-// and so do incomplete ones unless allowIncomplete or, like
-// compress/flate, the code is a single one-bit code.
-func (h *huffman) construct(length []int16, count *[16]int16, allowIncomplete bool) bool {
-	h.count = *count
-	h.length = length
-	h.symbols = false
-	if int(h.count[0]) == len(length) {
-		h.fast = [1 << fastBits]uint16{}
-		return true
+	if maxLen == 0 {
+		t[0], t[1] = 0, 0
+		return 1, true
 	}
 	left := 1
 	for l := 1; l < 16; l++ {
-		left <<= 1
-		left -= int(h.count[l])
+		left = left<<1 - int(c.count[l])
 		if left < 0 {
-			return false
+			return 0, false
 		}
 	}
-	if left > 0 && !allowIncomplete && !(h.count[1] == 1 && int(h.count[0]) == len(length)-1) {
-		return false
+	if left > 0 && !(maxLen == 1 && c.count[1] == 1) {
+		return 0, false
 	}
-	// Sort the symbols by code length (the list canonical decoding of
-	// long codes needs), then fill the table one code length at a time:
-	// at length l the table holds 1<<l entries, in which every code of
-	// length at most l sits at its bit-reversed index (deflate sends codes
-	// most significant bit first); doubling the table by copying repeats
-	// the shorter codes over the new index bit. Entries of no code (an
-	// incomplete code, or prefixes of codes longer than fastBits) stay 0,
-	// "not in the table".
-	h.buildSymbols()
-	h.fast[0], h.fast[1] = 0, 0
-	code, index, size := 0, 0, 2
-	for l := 1; l <= fastBits; l++ {
-		if l > 1 {
-			copy(h.fast[size:2*size], h.fast[:size])
-			size *= 2
-		}
-		n := int(h.count[l])
-		for _, sym := range h.symbol[index : index+n] {
-			r := int(bits.Reverse8(uint8(code))) >> (8 - l)
-			h.fast[r] = uint16(sym)<<4 | uint16(l)
+	// At length l the primary table holds 1<<l entries, every code of
+	// length at most l at its bit-reversed index (codes are sent most
+	// significant bit first); doubling it by copying repeats the shorter
+	// codes over the new index bit. Entries of no code stay 0.
+	tb := min(maxBits, maxLen)
+	t[0] = 0
+	code, size := 0, 1
+	for l := uint(1); l <= tb; l++ {
+		copy(t[size:2*size], t[:size])
+		size *= 2
+		for _, sym := range c.sym[l][:c.count[l]] {
+			e := info[sym]
+			if e != 0 {
+				e |= uint32(l)
+			}
+			t[bits.Reverse16(uint16(code))>>(16-l)] = e
 			code++
 		}
-		index += n
 		code <<= 1
+	}
+	if maxLen == tb {
+		return tb, true
+	}
+	// Longer codes: codes sharing their first tb bits are consecutive in
+	// canonical order and share one second-level table, as wide as the
+	// longest of them needs (zlib's inflate_table).
+	rem := c.count
+	next := size
+	prefix, start, width := -1, 0, uint(0)
+	for l := tb + 1; l <= maxLen; l++ {
+		for _, sym := range c.sym[l][:c.count[l]] {
+			r := int(bits.Reverse16(uint16(code)) >> (16 - l))
+			if p := r & (1<<tb - 1); p != prefix {
+				w := l - tb
+				room := 1 << w
+				for w+tb < maxLen {
+					room -= int(rem[w+tb])
+					if room <= 0 {
+						break
+					}
+					w++
+					room <<= 1
+				}
+				if next+1<<w > len(t) {
+					return 0, false
+				}
+				t[p] = uint32(next)<<entShift | uint32(w)<<4 | entLink
+				prefix, start, width = p, next, w
+				clear(t[start : start+1<<w])
+				next += 1 << w
+			}
+			e := info[sym]
+			if e != 0 {
+				e |= uint32(l)
+			}
+			for j := r >> tb; j < 1<<width; j += 1 << (l - tb) {
+				t[start+j] = e
+			}
+			rem[l]--
+			code++
+		}
+		code <<= 1
+	}
+	return tb, true
+}
+
+// bitReader is the bit-level input state outside the decoding loops,
+// which keep it in local variables.
+type bitReader struct {
+	in  []byte
+	pos int    // next input byte; beyond len(in) counts zero bytes added at the end
+	b   uint64 // bits, least significant first; bits above nb are the next input bits
+	nb  uint
+}
+
+// refill tops the buffer up to at least 56 bits. Past the end of the
+// input it adds zero bytes, which a valid stream never consumes: it fails
+// once a zero byte has been consumed, so decoding garbage ends.
+func (r *bitReader) refill() bool {
+	if r.pos+8 <= len(r.in) {
+		r.b |= binary.LittleEndian.Uint64(r.in[r.pos:]) << r.nb
+		r.pos += int(63-r.nb) >> 3
+		r.nb |= 56
+		return true
+	}
+	if r.pos > len(r.in) && uint(r.pos-len(r.in))*8 > r.nb {
+		return false
+	}
+	for r.nb <= 56 {
+		if r.pos < len(r.in) {
+			r.b |= uint64(r.in[r.pos]) << r.nb
+		}
+		r.pos++
+		r.nb += 8
 	}
 	return true
 }
 
-// buildSymbols sorts the symbols by code length for canonical decoding.
-func (h *huffman) buildSymbols() {
-	var offs [16]int16
-	for l := 1; l < 15; l++ {
-		offs[l+1] = offs[l] + h.count[l]
+// bits returns the next n ≤ 32 bits.
+func (r *bitReader) bits(n uint) (uint32, bool) {
+	if r.nb < n && !r.refill() {
+		return 0, false
 	}
-	for sym, l := range h.length {
-		if l != 0 {
-			h.symbol[offs[l]] = int16(sym)
-			offs[l]++
-		}
-	}
-	h.symbols = true
+	v := uint32(r.b & (1<<n - 1))
+	r.b >>= n
+	r.nb -= n
+	return v, true
 }
 
-func (s *puff) decode(h *huffman) int {
-	if s.bitcnt < fastBits {
-		s.refill()
-	}
-	if e := h.fast[s.bitbuf&(1<<fastBits-1)]; e != 0 && uint(e&15) <= s.bitcnt {
-		n := uint(e & 15)
-		s.bitbuf >>= n
-		s.bitcnt -= n
-		return int(e >> 4)
-	}
-	if !h.symbols {
-		h.buildSymbols()
-	}
-	code, first, index := 0, 0, 0
-	for l := 1; l <= 15; l++ {
-		code |= s.bits(1)
-		if s.bad {
-			return -1
-		}
-		count := int(h.count[l])
-		if code-count < first {
-			return int(h.symbol[index+(code-first)])
-		}
-		index += count
-		first += count
-		first <<= 1
-		code <<= 1
-	}
-	s.bad = true
-	return -1
-}
-
-var (
-	lenBase  = [29]int16{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
-	lenExtra = [29]uint8{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
-	dstBase  = [30]int32{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
-	dstExtra = [30]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
-	clOrder  = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
-)
-
-func (s *puff) codes(lc, dc *huffman) bool {
-	for {
-		// The table lookup of decode, inlined for the common case.
-		if s.bitcnt < fastBits {
-			s.refill()
-		}
-		var sym int
-		if e := lc.fast[s.bitbuf&(1<<fastBits-1)]; e != 0 && uint(e&15) <= s.bitcnt {
-			n := uint(e & 15)
-			s.bitbuf >>= n
-			s.bitcnt -= n
-			sym = int(e >> 4)
-		} else {
-			sym = s.decode(lc)
-			if s.bad || sym < 0 {
-				return false
-			}
-		}
-		if sym < 256 {
-			if s.n >= len(s.out) {
-				return false
-			}
-			s.out[s.n] = byte(sym)
-			s.n++
-			continue
-		}
-		if sym == 256 {
-			return true
-		}
-		sym -= 257
-		if sym >= 29 {
-			return false
-		}
-		ln := int(lenBase[sym]) + s.bits(uint(lenExtra[sym]))
-		ds := s.decode(dc)
-		if s.bad || ds < 0 || ds >= 30 {
-			return false
-		}
-		dist := int(dstBase[ds]) + s.bits(uint(dstExtra[ds]))
-		if s.bad || dist > s.n || s.n+ln > len(s.out) {
-			return false
-		}
-		src := s.n - dist
-		if dist >= ln {
-			copy(s.out[s.n:s.n+ln], s.out[src:src+ln])
-		} else {
-			for i := 0; i < ln; i++ {
-				s.out[s.n+i] = s.out[src+i]
-			}
-		}
-		s.n += ln
-	}
+// align drops the bits up to the next byte boundary and hands whole
+// buffered bytes back to the input; false if that reaches past its end.
+func (r *bitReader) align() bool {
+	r.pos -= int(r.nb / 8)
+	r.b, r.nb = 0, 0
+	return r.pos <= len(r.in)
 }
 
 // zlibInflate decodes the zlib stream in into out and returns the number
-// of bytes written; the stream must end and match its Adler-32 checksum.
+// of bytes written. The stream must fit in out, end, and match its
+// Adler-32 checksum; like compress/zlib it rejects preset dictionaries and
+// ignores bytes after the checksum.
 func zlibInflate(in, out []byte, z *inflater) (int, error) {
 	if len(in) < 6 || in[0]&0x0f != 8 || in[0]>>4 > 7 || (uint(in[0])<<8|uint(in[1]))%31 != 0 || in[1]&0x20 != 0 {
 		return 0, errors.New("invalid zlib header")
 	}
-	s := &puff{in: in, pos: 2, out: out}
+	r := &bitReader{in: in, pos: 2}
+	n := 0
 	for {
-		last := s.bits(1)
-		typ := s.bits(2)
-		if s.bad {
-			return 0, errInflate
+		hdr, ok := r.bits(3)
+		if !ok {
+			return 0, errTruncated
 		}
-		switch typ {
+		var err error
+		switch hdr >> 1 {
 		case 0:
-			s.align()
-			if s.pos+4 > len(s.in) {
-				return 0, errInflate
-			}
-			n := int(binary.LittleEndian.Uint16(s.in[s.pos:]))
-			if binary.LittleEndian.Uint16(s.in[s.pos+2:]) != ^uint16(n) {
-				return 0, errInflate
-			}
-			s.pos += 4
-			if s.pos+n > len(s.in) || s.n+n > len(s.out) {
-				return 0, errInflate
-			}
-			copy(s.out[s.n:], s.in[s.pos:s.pos+n])
-			s.pos += n
-			s.n += n
+			n, err = r.stored(out, n)
 		case 1:
-			if !z.fixedReady {
-				for i := range z.fixedLit {
-					switch {
-					case i < 144:
-						z.fixedLit[i] = 8
-					case i < 256:
-						z.fixedLit[i] = 9
-					case i < 280:
-						z.fixedLit[i] = 7
-					default:
-						z.fixedLit[i] = 8
-					}
-				}
-				for i := range z.fixedDist {
-					z.fixedDist[i] = 5
-				}
-				lc := [16]int16{7: 24, 8: 152, 9: 112}
-				dc := [16]int16{5: 30}
-				z.fixedLitCode.construct(z.fixedLit[:], &lc, false)
-				// The fixed distance code uses 30 of 32 five-bit codes.
-				z.fixedDistCode.construct(z.fixedDist[:], &dc, true)
-				z.fixedReady = true
-			}
-			if !s.codes(&z.fixedLitCode, &z.fixedDistCode) {
-				return 0, errInflate
-			}
+			n, err = r.codes(out, n, fixedCodes.lit[:], fixedCodes.litBits, fixedCodes.dist[:], fixedCodes.dBits)
 		case 2:
-			nlen := s.bits(5) + 257
-			ndist := s.bits(5) + 1
-			ncode := s.bits(4) + 4
-			if s.bad || nlen > 286 || ndist > 30 {
-				return 0, errInflate
-			}
-			z.cl = [19]int16{}
-			var cc [16]int16
-			for i := 0; i < ncode; i++ {
-				v := int16(s.bits(3))
-				z.cl[clOrder[i]] = v
-				cc[v]++
-			}
-			cc[0] += int16(19 - ncode)
-			if s.bad || !z.clen.construct(z.cl[:], &cc, false) {
-				return 0, errInflate
-			}
-			l := z.lengths[:nlen+ndist]
-			var lcnt, dcnt [16]int16
-			for i := 0; i < nlen+ndist; {
-				if s.bitcnt < fastBits {
-					s.refill()
-				}
-				var sym int
-				if e := z.clen.fast[s.bitbuf&(1<<fastBits-1)]; e != 0 && uint(e&15) <= s.bitcnt {
-					n := uint(e & 15)
-					s.bitbuf >>= n
-					s.bitcnt -= n
-					sym = int(e >> 4)
-				} else if sym = s.decode(&z.clen); s.bad || sym < 0 {
-					return 0, errInflate
-				}
-				if sym < 16 {
-					l[i] = int16(sym)
-					if i < nlen {
-						lcnt[sym]++
-					} else {
-						dcnt[sym]++
-					}
-					i++
-					continue
-				}
-				var v int16
-				var rep int
-				switch sym {
-				case 16:
-					if i == 0 {
-						return 0, errInflate
-					}
-					v = l[i-1]
-					rep = 3 + s.bits(2)
-				case 17:
-					rep = 3 + s.bits(3)
-				default:
-					rep = 11 + s.bits(7)
-				}
-				if s.bad || i+rep > nlen+ndist {
-					return 0, errInflate
-				}
-				inLit := 0
-				if i < nlen {
-					inLit = min(rep, nlen-i)
-				}
-				lcnt[v] += int16(inLit)
-				dcnt[v] += int16(rep - inLit)
-				for end := i + rep; i < end; i++ {
-					l[i] = v
-				}
-			}
-			if l[256] == 0 || !z.lit.construct(l[:nlen], &lcnt, false) || !z.dist.construct(l[nlen:], &dcnt, false) {
-				return 0, errInflate
-			}
-			if !s.codes(&z.lit, &z.dist) {
-				return 0, errInflate
+			var lb, db uint
+			if lb, db, err = z.dynamic(r); err == nil {
+				n, err = r.codes(out, n, z.lit[:], lb, z.dist[:], db)
 			}
 		default:
-			return 0, errInflate
+			err = errInflate
 		}
-		if last == 1 {
+		if err != nil {
+			return 0, err
+		}
+		if hdr&1 != 0 {
 			break
 		}
 	}
-	s.align()
-	if s.pos+4 > len(s.in) {
+	if !r.align() || r.pos+4 > len(in) {
 		return 0, errors.New("zlib stream truncated before its checksum")
 	}
-	if adler32.Checksum(s.out[:s.n]) != binary.BigEndian.Uint32(s.in[s.pos:]) {
+	if adler32.Checksum(out[:n]) != binary.BigEndian.Uint32(in[r.pos:]) {
 		return 0, errors.New("zlib checksum mismatch")
 	}
-	return s.n, nil
+	return n, nil
+}
+
+// stored copies a stored block to out[n:].
+func (r *bitReader) stored(out []byte, n int) (int, error) {
+	if !r.align() || r.pos+4 > len(r.in) {
+		return 0, errTruncated
+	}
+	ln := int(binary.LittleEndian.Uint16(r.in[r.pos:]))
+	if binary.LittleEndian.Uint16(r.in[r.pos+2:]) != ^uint16(ln) {
+		return 0, errInflate
+	}
+	r.pos += 4
+	if ln > len(r.in)-r.pos {
+		return 0, errTruncated
+	}
+	if ln > len(out)-n {
+		return 0, errTooLong
+	}
+	copy(out[n:], r.in[r.pos:r.pos+ln])
+	r.pos += ln
+	return n + ln, nil
+}
+
+// dynamic reads the code lengths of a dynamic block and builds its
+// tables; it returns their primary widths.
+func (z *inflater) dynamic(r *bitReader) (uint, uint, error) {
+	h, ok := r.bits(14)
+	if !ok {
+		return 0, 0, errTruncated
+	}
+	nlen := int(h&31) + 257
+	ndist := int(h>>5&31) + 1
+	ncode := int(h>>10) + 4
+	if nlen > 286 || ndist > 30 {
+		return 0, 0, errInflate
+	}
+	var cl [19]uint8
+	for i := 0; i < ncode; i++ {
+		v, ok := r.bits(3)
+		if !ok {
+			return 0, 0, errTruncated
+		}
+		cl[clOrder[i]] = uint8(v)
+	}
+	lits, dsts := &z.lits, &z.dsts
+	lits.count = [16]uint16{}
+	for sym, l := range cl {
+		if l != 0 {
+			lits.add(sym, l)
+		}
+	}
+	cb, ok := buildTable(z.clen[:], lits, clenInfo[:], 7)
+	if !ok {
+		return 0, 0, errInflate
+	}
+	// The code lengths, with the bit buffer in locals; a code-length code
+	// and its repeat bits take at most 14 bits.
+	ct := &z.clen
+	cmask := uint64(1)<<cb - 1
+	lits.count = [16]uint16{}
+	dsts.count = [16]uint16{}
+	total := nlen + ndist
+	prev := uint8(0)
+	eob := false // the end-of-block symbol has a code
+	b, nb := r.b, r.nb
+	for i := 0; i < total; {
+		if nb < 14 {
+			r.b, r.nb = b, nb
+			if !r.refill() {
+				return 0, 0, errTruncated
+			}
+			b, nb = r.b, r.nb
+		}
+		e := ct[b&cmask]
+		l := uint(e & 15)
+		if l == 0 {
+			return 0, 0, errInflate
+		}
+		b >>= l
+		nb -= l
+		sym := e >> entShift
+		if sym < 16 {
+			if sym != 0 {
+				eob = eob || i == 256
+				if i < nlen {
+					lits.add(i, uint8(sym))
+				} else {
+					dsts.add(i-nlen, uint8(sym))
+				}
+			}
+			prev = uint8(sym)
+			i++
+			continue
+		}
+		var rep int
+		switch sym {
+		case 16:
+			if i == 0 {
+				return 0, 0, errInflate
+			}
+			rep = 3 + int(b&3)
+			b >>= 2
+			nb -= 2
+		case 17:
+			prev = 0
+			rep = 3 + int(b&7)
+			b >>= 3
+			nb -= 3
+		default:
+			prev = 0
+			rep = 11 + int(b&127)
+			b >>= 7
+			nb -= 7
+		}
+		if rep > total-i {
+			return 0, 0, errInflate
+		}
+		if prev != 0 {
+			for j := i; j < i+rep; j++ {
+				if j < nlen {
+					lits.add(j, prev)
+				} else {
+					dsts.add(j-nlen, prev)
+				}
+			}
+			if i <= 256 && 256 < i+rep {
+				eob = true
+			}
+		}
+		i += rep
+	}
+	r.b, r.nb = b, nb
+	if !eob {
+		return 0, 0, errInflate
+	}
+	lb, ok := buildTable(z.lit[:], lits, litInfo[:], litBits)
+	if !ok {
+		return 0, 0, errInflate
+	}
+	db, ok := buildTable(z.dist[:], dsts, distInfo[:], distBits)
+	if !ok {
+		return 0, 0, errInflate
+	}
+	return lb, db, nil
+}
+
+// codes decodes one Huffman-coded block into out[n:] with the given
+// tables and returns the new output length.
+func (r *bitReader) codes(out []byte, n int, lt []uint32, lb uint, dt []uint32, db uint) (int, error) {
+	in := r.in
+	b, nb, pos := r.b, r.nb, r.pos
+	lmask := uint64(1)<<lb - 1
+	dmask := uint64(1)<<db - 1
+	for {
+		// After a refill the buffer holds at least 56 bits: two literal
+		// codes, or a length code with its extra bits (20 bits) before
+		// the check below.
+		if pos+8 <= len(in) {
+			b |= binary.LittleEndian.Uint64(in[pos:]) << nb
+			pos += int(63-nb) >> 3
+			nb |= 56
+		} else {
+			r.b, r.nb, r.pos = b, nb, pos
+			if !r.refill() {
+				return 0, errTruncated
+			}
+			b, nb, pos = r.b, r.nb, r.pos
+		}
+		e := lt[b&lmask]
+		if e&entLink != 0 {
+			e = lt[e>>entShift+uint32(b>>lb)&(1<<(e>>4&15)-1)]
+		}
+		if e&entLit != 0 {
+			l := uint(e & 15)
+			b >>= l
+			nb -= l
+			if uint(n) >= uint(len(out)) {
+				return 0, errTooLong
+			}
+			out[n] = byte(e >> entShift)
+			n++
+			e = lt[b&lmask]
+			if e&entLink != 0 {
+				e = lt[e>>entShift+uint32(b>>lb)&(1<<(e>>4&15)-1)]
+			}
+			if e&entLit != 0 {
+				l := uint(e & 15)
+				b >>= l
+				nb -= l
+				if uint(n) >= uint(len(out)) {
+					return 0, errTooLong
+				}
+				out[n] = byte(e >> entShift)
+				n++
+				continue
+			}
+		}
+		l := uint(e & 15)
+		if l == 0 {
+			return 0, errInflate
+		}
+		b >>= l
+		nb -= l
+		if e&entEOB != 0 {
+			r.b, r.nb, r.pos = b, nb, pos
+			return n, nil
+		}
+		x := uint(e >> 4 & 15)
+		length := int(e>>entShift) + int(b&(1<<x-1))
+		b >>= x
+		nb -= x
+		// A distance code and its extra bits take at most 28 bits.
+		if nb < 28 {
+			if pos+8 <= len(in) {
+				b |= binary.LittleEndian.Uint64(in[pos:]) << nb
+				pos += int(63-nb) >> 3
+				nb |= 56
+			} else {
+				r.b, r.nb, r.pos = b, nb, pos
+				if !r.refill() {
+					return 0, errTruncated
+				}
+				b, nb, pos = r.b, r.nb, r.pos
+			}
+		}
+		d := dt[b&dmask]
+		if d&entLink != 0 {
+			d = dt[d>>entShift+uint32(b>>db)&(1<<(d>>4&15)-1)]
+		}
+		l = uint(d & 15)
+		if l == 0 {
+			return 0, errInflate
+		}
+		b >>= l
+		nb -= l
+		x = uint(d >> 4 & 15)
+		dist := int(d>>entShift) + int(b&(1<<x-1))
+		b >>= x
+		nb -= x
+		if dist > n {
+			return 0, errInflate
+		}
+		if length > len(out)-n {
+			return 0, errTooLong
+		}
+		n = copyMatch(out, n, dist, length)
+	}
+}
+
+// wordDist[d] is, for a match distance d < 8, the smallest multiple of d
+// of at least 8: the bytes of a match repeat with that period too.
+var wordDist = [8]int{0, 8, 8, 9, 8, 10, 12, 14}
+
+// copyMatch appends length bytes copied from dist bytes back (dist ≤ n,
+// n+length ≤ len(out)) and returns the new length. Away from the end of
+// out it copies eight bytes at a time, writing up to seven bytes past the
+// match, which later output overwrites.
+func copyMatch(out []byte, n, dist, length int) int {
+	end := n + length
+	if len(out)-end < 8 {
+		for i := n; i < end; i++ {
+			out[i] = out[i-dist]
+		}
+		return end
+	}
+	i := n
+	if dist < 8 {
+		// The first eight bytes one by one; from there the bytes of
+		// the match repeat with a period of at least eight.
+		for stop := n + min(8, length); i < stop; i++ {
+			out[i] = out[i-dist]
+		}
+		dist = wordDist[dist]
+	}
+	for ; i < end; i += 8 {
+		binary.LittleEndian.PutUint64(out[i:], binary.LittleEndian.Uint64(out[i-dist:]))
+	}
+	return end
 }
