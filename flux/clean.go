@@ -280,8 +280,8 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	w40 = sc.centered(t, int64(sustainedWindow))
 	w5 = sc.centered(t, int64(smoothWindow))
 	windows.Done()
-	m := rollingMean(l, w5, sc.float64s(n))
-	s := rollingMean(l, w40, sc.float64s(n))
+	m, s := sc.float64s(n), sc.float64s(n)
+	rollKahanMeans(l, w5, w40, m, s)
 	as := absSpeedActivity(t, s, w40, w5, sc)
 	// Shares of rough and slightly rough points within 5 min. A compensated sum of 0/1
 	// flags is an exact count, so prefix counts give pandas' means exactly.

@@ -213,6 +213,55 @@ func rollKahan(x []float64, ws Windows, out []float64, mean bool) {
 	}
 }
 
+// rollKahanMeans is rollKahan(x, wa, outA, true) and rollKahan(x, wb, outB, true) in
+// one walk. Each window's compensated sum is a chain of dependent additions whose
+// latency, not the number of operations, bounds the speed: two independent chains
+// advanced side by side take about the time of one.
+func rollKahanMeans(x []float64, wa, wb Windows, outA, outB []float64) {
+	var ka, kb kahan
+	aLo, aHi, bLo, bHi := 0, 0, 0, 0
+	for i := range wa.Lo {
+		lo, hi := int(wa.Lo[i]), int(wa.Hi[i])
+		if i == 0 || lo >= aHi {
+			ka = kahan{}
+			if lo < hi {
+				ka.prev = x[lo]
+			}
+			for j := lo; j < hi; j++ {
+				ka.add(x[j])
+			}
+		} else {
+			for j := aLo; j < lo; j++ {
+				ka.remove(x[j])
+			}
+			for j := aHi; j < hi; j++ {
+				ka.add(x[j])
+			}
+		}
+		aLo, aHi = lo, hi
+		lo, hi = int(wb.Lo[i]), int(wb.Hi[i])
+		if i == 0 || lo >= bHi {
+			kb = kahan{}
+			if lo < hi {
+				kb.prev = x[lo]
+			}
+			for j := lo; j < hi; j++ {
+				kb.add(x[j])
+			}
+		} else {
+			for j := bLo; j < lo; j++ {
+				kb.remove(x[j])
+			}
+			for j := bHi; j < hi; j++ {
+				kb.add(x[j])
+			}
+		}
+		bLo, bHi = lo, hi
+		outA[i] = ka.mean()
+		outB[i] = kb.mean()
+	}
+}
+
 // mean is pandas' window mean from the running state.
 func (k *kahan) mean() float64 {
 	if k.nobs == 0 {
@@ -489,6 +538,8 @@ type orderWindow interface {
 	add(i int)
 	remove(i int)
 	kth(k int) float64
+	// kth2 returns the k-th and (k+1)-th smallest values (k+1 < len).
+	kth2(k int) (float64, float64)
 	len() int
 	// same reports whether the values at i and j are equal (or both NaN), so that
 	// removing one and adding the other leaves the multiset as it is.
@@ -517,11 +568,10 @@ func quantileStat(q float64) func(r orderWindow, nobs int) float64 {
 		}
 		h := q * float64(nobs-1)
 		idx := int(h)
-		lowV := r.kth(idx)
 		if float64(idx) == h || idx+1 >= nobs {
-			return lowV
+			return r.kth(idx)
 		}
-		highV := r.kth(idx + 1)
+		lowV, highV := r.kth2(idx)
 		return lowV + (highV-lowV)*(h-float64(idx))
 	}
 }
@@ -614,6 +664,8 @@ func (w *sortedWindow) remove(i int) {
 }
 
 func (w *sortedWindow) kth(k int) float64 { return w.v[k] }
+
+func (w *sortedWindow) kth2(k int) (float64, float64) { return w.v[k], w.v[k+1] }
 
 func (w *sortedWindow) same(i, j int) bool {
 	a, b := w.x[i], w.x[j]
@@ -766,6 +818,16 @@ func (r *rankWindow) kth(k int) float64 {
 		r.cur = r.nextSet(r.cur + 1)
 	}
 	return r.sorted[r.cur]
+}
+
+// kth2 returns the k-th and (k+1)-th smallest values (k+1 < len): the second is the
+// first one's rank again or the next occupied one.
+func (r *rankWindow) kth2(k int) (float64, float64) {
+	a := r.kth(k)
+	if k+1 < r.below+int(r.count[r.cur]) {
+		return a, a
+	}
+	return a, r.sorted[r.nextSet(r.cur+1)]
 }
 
 // nextSet returns the first occupied rank >= from (one exists).
