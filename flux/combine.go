@@ -34,6 +34,15 @@ func Combine(channels map[Channel]Series, r Range) map[Channel]Series {
 		ok         bool
 	}
 	results := make([]bandResult, len(Bands))
+	bands := 0
+	for _, b := range Bands {
+		for c := range channels {
+			if c.Band == b && c.Satellite != CombinedSatellite {
+				bands++
+				break
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	for k, b := range Bands {
 		var sats []int16
@@ -59,7 +68,7 @@ func Combine(channels map[Channel]Series, r Range) map[Channel]Series {
 				raw[j] = SortedUnique(raw[j])
 				clean[j] = SortedUnique(clean[j])
 			}
-			rawOut, cleanOut := combineBand(raw, clean, r)
+			rawOut, cleanOut := combineBand(raw, clean, r, bands == 1)
 			results[k] = bandResult{raw: rawOut, clean: cleanOut, ok: true}
 		})
 	}
@@ -91,9 +100,10 @@ func join(series []Series) frame {
 		t = mergeTimes(t, s.Time)
 	}
 	f := frame{t: t, cols: make([][]float32, len(series))}
+	colBuf := make([]float32, len(series)*len(t))
 	nan := float32(math.NaN())
 	for c, s := range series {
-		col := make([]float32, len(t))
+		col := colBuf[c*len(t) : (c+1)*len(t) : (c+1)*len(t)]
 		j := 0
 		for i, ti := range t {
 			if j < len(s.Time) && s.Time[j] == ti {
@@ -134,7 +144,10 @@ func isNaN32(v float32) bool { return v != v }
 
 // combineBand combines one band's satellites (raw and clean series in the same column
 // order) over the range r.
-func combineBand(raw, clean []Series, r Range) (Series, Series) {
+//
+// concurrent runs the two versions at once (else one after the other, sharing work
+// arrays): the caller asks for it when nothing else runs beside this band.
+func combineBand(raw, clean []Series, r Range, concurrent bool) (Series, Series) {
 	if len(raw) == 1 {
 		return copySeries(raw[0]), copySeries(clean[0])
 	}
@@ -166,9 +179,7 @@ func combineBand(raw, clean []Series, r Range) (Series, Series) {
 		}
 	}
 
-	var rawOut, cleanOut Series
-	var wg sync.WaitGroup
-	wg.Go(func() {
+	rawVersion := func(w *combineWork) Series {
 		rm := join(raw)
 		// Carry the flags over to the raw index (missing: no flag).
 		rAfter := make([]bool, len(rm.t))
@@ -182,11 +193,44 @@ func combineBand(raw, clean []Series, r Range) (Series, Series) {
 				rAfter[i], rBefore[i] = after[j], before[j]
 			}
 		}
-		rawOut = combineVersion(rm, &cm, rAfter, rBefore, r)
+		return combineVersion(rm, &cm, rAfter, rBefore, r, w)
+	}
+	if !concurrent {
+		// The caller runs other bands beside this one: one goroutine does both
+		// versions, one after the other, with one set of work arrays.
+		var w combineWork
+		rawOut := rawVersion(&w)
+		return rawOut, combineVersion(cm, nil, after, before, r, &w)
+	}
+	var rawOut, cleanOut Series
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var w combineWork
+		rawOut = rawVersion(&w)
 	})
-	cleanOut = combineVersion(cm, nil, after, before, r)
+	var w combineWork
+	cleanOut = combineVersion(cm, nil, after, before, r, &w)
 	wg.Wait()
 	return rawOut, cleanOut
+}
+
+// combineWork holds the work arrays of combineVersion, for reuse by a later call.
+type combineWork struct {
+	rows    []int32
+	rowSeg  []int32
+	st      []int64
+	tau     []float32
+	weights []float64
+	vals    []float32
+}
+
+// reuse returns buf resized to n, reallocated when its capacity is too small (contents
+// undefined).
+func reuse[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n)
+	}
+	return buf[:n]
 }
 
 // copySeries copies s without its NaN values (which the store would drop anyway).
@@ -215,12 +259,13 @@ func countValid(f *frame, lo, hi int, counts []int32) {
 
 // combineVersion combines the frame f (raw or clean). For the raw version ref is the
 // clean frame Cm, whose data decides the segment weights where it has rows.
-func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
+func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *combineWork) Series {
 	nc := len(f.cols)
 
 	// Segments and their weights; rows that would be pure interpolation are dropped.
-	rows := make([]int32, 0, len(f.t))   // kept rows of f
-	rowSeg := make([]int32, 0, len(f.t)) // segment of each kept row
+	rows := reuse(work.rows, len(f.t))[:0]     // kept rows of f
+	rowSeg := reuse(work.rowSeg, len(f.t))[:0] // segment of each kept row
+	defer func() { work.rows, work.rowSeg = rows, rowSeg }()
 	var weights []float32                // nc weights per segment
 	counts := make([]int32, nc)
 	w := make([]float32, nc)
@@ -282,11 +327,13 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 	}
 
 	// Time weights and the 10-minute time-weighted smoothing.
-	st := make([]int64, m)
+	st := reuse(work.st, m)
+	work.st = st
 	for k, i := range rows {
 		st[k] = f.t[i]
 	}
-	tau := make([]float32, m)
+	tau := reuse(work.tau, m)
+	work.tau = tau
 	maxW := int64(maxTimeWeight)
 	for k := range m {
 		prev, next := r.Start, r.End
@@ -300,7 +347,10 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 		dr := float32(min(next-st[k], maxW)) * float32(1e-9)
 		tau[k] = dl + dr
 	}
-	ws := smoothWeights(st, tau, weights, rowSeg, nc)
+	flat := reuse(work.weights, nc*m)
+	work.weights = flat
+	clear(flat)
+	ws := smoothWeights(st, tau, weights, rowSeg, flat)
 
 	// Rows where some satellite keeps a weight. The segment numbers are no longer
 	// needed, and keep never grows past the row it reads, so it takes their array.
@@ -320,7 +370,8 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 	// Values: per column, linear in time between the column's values on the kept rows,
 	// nearest value at the edges.
 	vals := make([][]float32, nc)
-	valsFlat := make([]float32, nc*len(keep))
+	valsFlat := reuse(work.vals, nc*len(keep))
+	work.vals = valsFlat
 	for c := range nc {
 		col := valsFlat[c*len(keep) : (c+1)*len(keep) : (c+1)*len(keep)]
 		for j, k := range keep {
@@ -357,9 +408,11 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range) Series {
 // with smooth(X) = TW(10 min).sum(X·τ) / TW(10 min).sum(τ) and Z = (Wt == 0). All the
 // window sums (pandas' compensated ones) advance together in one pass, with X·τ formed
 // on the fly instead of stored.
-func smoothWeights(st []int64, tau []float32, weights []float32, rowSeg []int32, nc int) [][]float64 {
+//
+// flat (nc·m values, zero) holds the results; ws[c] is its part for satellite c.
+func smoothWeights(st []int64, tau []float32, weights []float32, rowSeg []int32, flat []float64) [][]float64 {
 	m := len(st)
-	flat := make([]float64, nc*m)
+	nc := len(flat) / max(m, 1)
 	ws := make([][]float64, nc)
 	for c := range ws {
 		ws[c] = flat[c*m : (c+1)*m : (c+1)*m]
