@@ -266,7 +266,7 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 	rows := reuse(work.rows, len(f.t))[:0]     // kept rows of f
 	rowSeg := reuse(work.rowSeg, len(f.t))[:0] // segment of each kept row
 	defer func() { work.rows, work.rowSeg = rows, rowSeg }()
-	var weights []float32                // nc weights per segment
+	var weights []float32 // nc weights per segment
 	counts := make([]int32, nc)
 	w := make([]float32, nc)
 	refPos := 0
