@@ -418,7 +418,11 @@ func smoothWeights(st []int64, tau []float32, weights []float32, rowSeg []int32,
 		ws[c] = flat[c*m : (c+1)*m : (c+1)*m]
 	}
 	if sumsExact(tau, weights) {
-		smoothWeightsPrefix(st, tau, weights, rowSeg, ws)
+		if nc == 2 {
+			smoothWeightsPrefix2(st, tau, weights, rowSeg, ws[0], ws[1])
+		} else {
+			smoothWeightsPrefix(st, tau, weights, rowSeg, ws)
+		}
 		return ws
 	}
 	if smoothWeightsExact(st, tau, weights, rowSeg, ws) {
@@ -666,6 +670,73 @@ func smoothWeightsPrefix(st []int64, tau []float32, weights []float32, rowSeg []
 			ws[c][i] = sw / sigma * transition
 		}
 	}
+}
+
+// smoothWeightsPrefix2 is smoothWeightsPrefix for two satellites (the usual case), with
+// the running sums in local variables rather than an array, so that each addition
+// waits only for its own sum's previous one. Every sum gets the same terms in the same
+// order, so the results are the same bit for bit.
+func smoothWeightsPrefix2(st []int64, tau []float32, weights []float32, rowSeg []int32, w0, w1 []float64) {
+	m := len(st)
+	// Sums up to the windows' upper (h) and lower (l) ends: τ, Z·τ and Wt·τ per satellite.
+	var hT, hZ0, hW0, hZ1, hW1 float64
+	var lT, lZ0, lW0, lZ1, lW1 float64
+	half := int64(weightSmoothing) / 2
+	lo, hi := 0, 0
+	for i := range m {
+		for lo < i && st[lo] <= st[i]-half {
+			t32 := tau[lo]
+			tj := float64(t32)
+			seg := int(rowSeg[lo]) * 2
+			a, b := weights[seg], weights[seg+1]
+			lT += tj
+			if a == 0 {
+				lZ0 += tj
+			}
+			lW0 += float64(a * t32)
+			if b == 0 {
+				lZ1 += tj
+			}
+			lW1 += float64(b * t32)
+			lo++
+		}
+		for hi < i+1 || hi < m && st[hi] <= st[i]+half {
+			t32 := tau[hi]
+			tj := float64(t32)
+			seg := int(rowSeg[hi]) * 2
+			a, b := weights[seg], weights[seg+1]
+			hT += tj
+			if a == 0 {
+				hZ0 += tj
+			}
+			hW0 += float64(a * t32)
+			if b == 0 {
+				hZ1 += tj
+			}
+			hW1 += float64(b * t32)
+			hi++
+		}
+		sigma := hT - lT
+		seg := int(rowSeg[i]) * 2
+		if weights[seg] != 0 {
+			w0[i] = smoothedWeight(hZ0-lZ0, hW0-lW0, sigma)
+		}
+		if weights[seg+1] != 0 {
+			w1[i] = smoothedWeight(hZ1-lZ1, hW1-lW1, sigma)
+		}
+	}
+}
+
+// smoothedWeight is sw/σ · (1 − min(2·sz/σ, 1)) from the window sums of Z·τ (sz), Wt·τ
+// (sw) and τ (σ).
+func smoothedWeight(sz, sw, sigma float64) float64 {
+	if sz == 0 && sigma > 0 {
+		// No zero weight nearby (the usual case): the transition is 1 − min(2·0/σ, 1)
+		// = 1 exactly, and w·1 = w.
+		return sw / sigma
+	}
+	transition := 1 - math.Min(2*(sz/sigma), 1)
+	return sw / sigma * transition
 }
 
 // exactAdd returns a + b and whether the sum is exact (TwoSum's error term is zero).

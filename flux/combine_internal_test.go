@@ -91,10 +91,15 @@ func TestSmoothWeightsExactPath(t *testing.T) {
 				pre[c] = make([]float64, m)
 			}
 			smoothWeightsPrefix(st, tau, weights, rowSeg, pre)
+			two := [][]float64{make([]float64, m), make([]float64, m)}
+			smoothWeightsPrefix2(st, tau, weights, rowSeg, two[0], two[1])
 			for c := range nc {
 				for k := range m {
 					if math.Float64bits(pre[c][k]) != math.Float64bits(comp[c][k]) {
 						t.Fatalf("%s: column %d row %d: unchecked prefix sums %v, compensated %v", tc.name, c, k, pre[c][k], comp[c][k])
+					}
+					if math.Float64bits(two[c][k]) != math.Float64bits(comp[c][k]) {
+						t.Fatalf("%s: column %d row %d: two-satellite prefix sums %v, compensated %v", tc.name, c, k, two[c][k], comp[c][k])
 					}
 				}
 			}
