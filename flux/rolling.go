@@ -503,13 +503,16 @@ func RollingMedian(x []float64, ws Windows, out []float64) []float64 {
 
 // rollingMedian is RollingMedian for windows known to match x.
 func rollingMedian(x []float64, ws Windows, out []float64) []float64 {
-	return rollOrder(x, ws, out, func(r orderWindow, nobs int) float64 {
-		mid := nobs / 2
-		if nobs%2 == 1 {
-			return r.kth(mid)
-		}
-		return (r.kth(mid) + r.kth(mid-1)) / 2
-	})
+	return rollOrder(x, ws, out, 0.5, true)
+}
+
+// medianStat is the median of a window of nobs > 0 values.
+func medianStat(r orderWindow, nobs int) float64 {
+	mid := nobs / 2
+	if nobs%2 == 1 {
+		return r.kth(mid)
+	}
+	return (r.kth(mid) + r.kth(mid-1)) / 2
 }
 
 // RollingQuantile returns the NaN-skipping quantile q (0..1, linear interpolation
@@ -519,13 +522,13 @@ func RollingQuantile(x []float64, ws Windows, q float64, out []float64) []float6
 	if mismatched(x, ws, out) {
 		return out
 	}
-	return rollOrder(x, ws, out, quantileStat(q))
+	return rollOrder(x, ws, out, q, false)
 }
 
 // rollingQuantileRanked is RollingQuantile over values given by their ranks into
 // sorted (−1 for NaN), for callers that rank several arrays of the same values at once.
 func rollingQuantileRanked(rank []int32, sorted []float64, ws Windows, q float64, out []float64) []float64 {
-	return rollOrderOf(newRankWindowOf(rank, sorted), ws, out, quantileStat(q))
+	return rollRank(newRankWindowOf(rank, sorted), ws, out, q, false)
 }
 
 // smallWindow is the largest window (in points) for which order statistics keep the
@@ -546,18 +549,76 @@ type orderWindow interface {
 	same(i, j int) bool
 }
 
-func rollOrder(x []float64, ws Windows, out []float64, stat func(r orderWindow, nobs int) float64) []float64 {
+// rollOrder returns the rolling median (median = true) or quantile q of x.
+func rollOrder(x []float64, ws Windows, out []float64, q float64, median bool) []float64 {
 	widest := 0
 	for i := range ws.Len() {
 		widest = max(widest, int(ws.Hi[i]-ws.Lo[i]))
 	}
-	var r orderWindow
-	if widest <= smallWindow {
-		r = &sortedWindow{x: x, v: make([]float64, 0, widest)}
-	} else {
-		r = newRankWindow(x)
+	if widest > smallWindow {
+		return rollRank(newRankWindow(x), ws, out, q, median)
 	}
-	return rollOrderOf(r, ws, out, stat)
+	stat := medianStat
+	if !median {
+		stat = quantileStat(q)
+	}
+	return rollOrderOf(&sortedWindow{x: x, v: make([]float64, 0, widest)}, ws, out, stat)
+}
+
+// rollRank is rollOrderOf for a rankWindow and the median (median = true) or the
+// quantile q, with the window's methods called directly rather than through the
+// interface, which lets the compiler inline them: the per-point work is a few
+// instructions, so the calls would cost as much as the work.
+func rollRank(r *rankWindow, ws Windows, out []float64, q float64, median bool) []float64 {
+	n := ws.Len()
+	out = grow(out, n)
+	prevLo, prevHi := 0, 0
+	for i := range n {
+		lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
+		if i > 0 && lo == prevLo+1 && hi == prevHi+1 && prevHi > prevLo && r.rank[prevLo] == r.rank[prevHi] {
+			out[i] = out[i-1] // see rollOrderOf
+			prevLo, prevHi = lo, hi
+			continue
+		}
+		if i == 0 || lo >= prevHi {
+			for j := prevLo; j < prevHi; j++ {
+				r.remove(j)
+			}
+			prevLo, prevHi = lo, lo
+		}
+		for j := prevLo; j < lo; j++ {
+			r.remove(j)
+		}
+		for j := prevHi; j < hi; j++ {
+			r.add(j)
+		}
+		prevLo, prevHi = lo, hi
+		nobs := r.n
+		switch {
+		case nobs == 0:
+			out[i] = math.NaN()
+		case median:
+			mid := nobs / 2
+			if nobs%2 == 1 {
+				out[i] = r.kth(mid)
+			} else {
+				a, b := r.kth2(mid - 1)
+				out[i] = (b + a) / 2
+			}
+		case nobs == 1:
+			out[i] = r.kth(0)
+		default:
+			h := q * float64(nobs-1)
+			idx := int(h)
+			if float64(idx) == h || idx+1 >= nobs {
+				out[i] = r.kth(idx)
+			} else {
+				lowV, highV := r.kth2(idx)
+				out[i] = lowV + (highV-lowV)*(h-float64(idx))
+			}
+		}
+	}
+	return out
 }
 
 // quantileStat is pandas' linear rolling quantile over a window of nobs > 0 values.
