@@ -3,7 +3,6 @@ package flux
 import (
 	"math"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 )
@@ -768,91 +767,47 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 // The 18 h extremes matter only at candidates: flat points above 10⁻³·¹ or below
 // 10⁻⁷·⁹ (every point in between is near neither limit, whatever the extremes, since
 // max(·, −3) − 0.1 ≥ −3 − 0.1 and min(·, −8) + 0.1 ≤ −8 + 0.1 with rounding being
-// monotonic). Clipping is rare, so when there are few candidates their window extremes
-// are found from block extremes of 256 points; otherwise for every point as before.
+// monotonic). Clipping is rare, so only the candidates' windows are found and walked.
 func clippedFlags(t []int64, l []float64, flat []bool, buf1, buf2 []float64, sc *scratch) []bool {
 	n := len(l)
 	out := sc.bools(n)
 	upper, lower := upperBorder, lowerBorder
 	upperT, lowerT := upper-borderSlack, lower+borderSlack
-	near := func(i int, hx, hn float64) bool {
-		nearUpper := l[i] > math.Max(hx, upperBorder)-borderSlack
-		nearLower := l[i] < math.Min(hn, lowerBorder)+borderSlack
-		return nearUpper || nearLower
-	}
-	candidates := 0
+	cand := sc.int32s(n)[:0]
+	defer sc.releaseInt32(cand)
 	for i, f := range flat {
 		if f && !(l[i] <= upperT && l[i] >= lowerT) {
-			candidates++
+			cand = append(cand, int32(i))
 		}
 	}
-	if candidates == 0 {
+	if len(cand) == 0 {
 		return out
 	}
-	w := int64(clippedWindow)
-	if candidates > n/64 {
-		w18 := sc.centered(t, w)
-		hx := rollExtremeMax(l, w18, buf1, sc)
-		hn := rollExtremeMin(l, w18, buf2, sc)
-		sc.releaseWindows(w18)
-		halves(n, func(from, to int) {
-			for i := from; i < to; i++ {
-				out[i] = flat[i] && near(i, hx[i], hn[i])
-			}
-		})
-		return out
+	// The candidates' 18 h windows, with the bounds Windows.centered gives them (the
+	// width is even: open on the left). Both ends only move forwards.
+	const half = int64(clippedWindow) / 2
+	cw := Windows{Lo: sc.int32s(len(cand)), Hi: sc.int32s(len(cand))}
+	defer sc.releaseInt32(cw.Lo, cw.Hi)
+	lo, hi := 0, 0
+	for k, i := range cand {
+		for t[lo] <= t[i]-half {
+			lo++
+		}
+		hi = max(hi, int(i)+1)
+		for hi < n && t[hi] <= t[i]+half {
+			hi++
+		}
+		cw.Lo[k], cw.Hi[k] = int32(lo), int32(hi)
 	}
-	const block = 256
-	nb := (n + block - 1) / block
-	bmax, bmin := buf1[:nb], buf2[:nb]
-	for b := range nb {
-		bmax[b], bmin[b] = nanExtremes(l[b*block : min((b+1)*block, n)])
-	}
-	half := w / 2
-	for i, f := range flat {
-		if !f || l[i] <= upperT && l[i] >= lowerT {
-			continue
-		}
-		// The window's bounds, as Windows.centered finds them (w is even: open left).
-		left, right := t[i]-half, t[i]+half
-		lo := sort.Search(i, func(j int) bool { return t[j] > left })
-		hi := i + 1 + sort.Search(n-i-1, func(k int) bool { return t[i+1+k] > right })
-		hx, hn := math.NaN(), math.NaN()
-		merge := func(mx, mn float64) {
-			if mx > hx || hx != hx {
-				hx = mx
-			}
-			if mn < hn || hn != hn {
-				hn = mn
-			}
-		}
-		bLo, bHi := (lo+block-1)/block, hi/block
-		if bLo >= bHi {
-			merge(nanExtremes(l[lo:hi]))
-		} else {
-			merge(nanExtremes(l[lo : bLo*block]))
-			for b := bLo; b < bHi; b++ {
-				merge(bmax[b], bmin[b])
-			}
-			merge(nanExtremes(l[bHi*block : hi]))
-		}
-		out[i] = near(i, hx, hn)
+	hx, hn := buf1[:len(cand)], buf2[:len(cand)]
+	extremeRange(l, cw, 0, len(cand), true, nil, hx, sc)
+	extremeRange(l, cw, 0, len(cand), false, nil, hn, sc)
+	for k, i := range cand {
+		nearUpper := l[i] > math.Max(hx[k], upperBorder)-borderSlack
+		nearLower := l[i] < math.Min(hn[k], lowerBorder)+borderSlack
+		out[i] = nearUpper || nearLower
 	}
 	return out
-}
-
-// nanExtremes returns the NaN-skipping maximum and minimum of x (NaN for none).
-func nanExtremes(x []float64) (mx, mn float64) {
-	mx, mn = math.NaN(), math.NaN()
-	for _, v := range x {
-		if v > mx || mx != mx {
-			mx = v
-		}
-		if v < mn || mn != mn {
-			mn = v
-		}
-	}
-	return mx, mn
 }
 
 // intervalEstimate is the sampling interval (seconds) at each point and its median.
