@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // chunkRef locates one stored chunk.
@@ -57,7 +58,11 @@ func (h *h5file) readVar(v *Var, start, count int64) ([]byte, []string, bool, er
 			return nil, nil, false, err
 		}
 	case 2:
-		if err := h.readChunked(v, ext, shape, start, out, es); err != nil {
+		lay := ds.lay
+		err := h.readChunked(v, ext, shape, start, es, func(data []byte, c *chunkRef) {
+			copyRegion(out, shape, uint64(start), data, c.origin, lay.chunk, ext, es)
+		})
+		if err != nil {
 			return nil, nil, false, err
 		}
 	default:
@@ -227,7 +232,84 @@ type chunkState struct {
 	inf       inflater
 }
 
-func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, out []byte, es int) error {
+// readTyped reads records [start, start+count) of a chunked numeric
+// variable whose chunks span every dimension but the first, converting
+// each chunk straight into the typed result: no byte image of the whole
+// variable is assembled. It reports false, and reads nothing, for
+// variables it does not handle.
+func (h *h5file) readTyped(v *Var, start, count int64) (any, bool, error) {
+	ds := v.h5
+	if ds.layErr != nil || ds.lay.class != 2 || !v.Type.numeric() ||
+		(ds.typ.class != clFixed && ds.typ.class != clFloat) || int(ds.typ.size) != v.Type.size() {
+		return nil, false, nil
+	}
+	lay := ds.lay
+	ext := ds.space.dims
+	shape := v.Shape()
+	if len(shape) == 0 || len(ext) != len(shape) || len(lay.chunk) != len(shape) || lay.chunk[0] == 0 {
+		return nil, false, nil
+	}
+	rowElems := uint64(1)
+	for k := 1; k < len(shape); k++ {
+		if lay.chunk[k] != ext[k] || uint64(shape[k]) != ext[k] {
+			return nil, false, nil
+		}
+		rowElems *= ext[k]
+	}
+	shape[0] = count
+	n, err := shapeCount(shape)
+	if err != nil {
+		return nil, true, fmt.Errorf("variable %q: %w", v.Name, err)
+	}
+	es := v.Type.size()
+	if err := v.checkOutput(n, es); err != nil {
+		return nil, true, err
+	}
+	out := newSlice(v.Type, int(n))
+	if n == 0 {
+		return out, true, nil
+	}
+	// Rows [lo, hi) of the output lie in chunk grid cells first..last;
+	// covered marks the cells a stored chunk filled.
+	c0 := lay.chunk[0]
+	lo, hi := uint64(start), uint64(start+count)
+	first := lo / c0
+	covered := make([]bool, (hi-1)/c0-first+1)
+	big := ds.typ.big
+	rowBytes := rowElems * uint64(es)
+	err = h.readChunked(v, ext, shape, start, es, func(data []byte, c *chunkRef) {
+		o := c.origin[0]
+		a, b := max(o, lo), min(o+c0, hi, ext[0])
+		if a >= b || uint64(len(data)) < (b-o)*rowBytes {
+			return
+		}
+		decodeInto(out, int((a-lo)*rowElems), data[(a-o)*rowBytes:(b-o)*rowBytes], big)
+		covered[o/c0-first] = true
+	})
+	if err != nil {
+		return nil, true, err
+	}
+	// Fill what no chunk holds: unallocated chunks and records beyond the
+	// variable's own extent.
+	for k, ok := range covered {
+		cell := (first + uint64(k)) * c0
+		a, b := max(cell, lo), min(cell+c0, hi)
+		if ok {
+			a = max(a, min(cell+c0, ext[0]))
+		}
+		if a < b {
+			fill := make([]byte, (b-a)*rowBytes)
+			fillPattern(fill, ds.fill)
+			decodeInto(out, int((a-lo)*rowElems), fill, big)
+		}
+	}
+	return out, true, nil
+}
+
+// readChunked decodes the chunks holding records [start, start+shape[0])
+// and hands each to place, from several goroutines at once for reads of
+// many chunks: place must only write the chunk's own part of the output.
+func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, es int, place func(data []byte, c *chunkRef)) error {
 	ds := v.h5
 	lay := ds.lay
 	if lay.elemSize != 0 && lay.elemSize != es {
@@ -259,8 +341,10 @@ func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, o
 		}
 		need = append(need, i)
 	}
-	// Chunks cover disjoint parts of out, so they can be decoded in
-	// parallel; small reads stay on the calling goroutine.
+	// Chunks cover disjoint parts of the output, so they can be decoded
+	// in parallel; small reads stay on the calling goroutine. Workers
+	// take batches of chunks as they go, so one that is slowed down (the
+	// machine may be busy) holds up little.
 	workers := min(runtime.GOMAXPROCS(0), 4, len(need)/8)
 	if workers < 2 {
 		st := h.getState()
@@ -271,30 +355,43 @@ func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, o
 			if err != nil {
 				return err
 			}
-			copyRegion(out, shape, uint64(start), data, c.origin, lay.chunk, ext, es)
+			place(data, c)
 		}
 		return nil
 	}
+	batch := max(1, min(32, len(need)/(8*workers)))
+	var next atomic.Int64
+	var failed atomic.Bool
 	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			st := h.getState()
-			defer h.putState(st)
-			lo, hi := w*len(need)/workers, (w+1)*len(need)/workers
-			for _, i := range need[lo:hi] {
+	work := func(w int) {
+		st := h.getState()
+		defer h.putState(st)
+		for !failed.Load() {
+			lo := int(next.Add(int64(batch))) - batch
+			if lo >= len(need) {
+				return
+			}
+			for _, i := range need[lo:min(lo+batch, len(need))] {
 				c := &ds.chunks[i]
 				data, err := h.loadChunk(v, c, cb, st)
 				if err != nil {
 					errs[w] = err
+					failed.Store(true)
 					return
 				}
-				copyRegion(out, shape, uint64(start), data, c.origin, lay.chunk, ext, es)
+				place(data, c)
 			}
-		}(w)
+		}
 	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work(w)
+		}()
+	}
+	work(0)
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {

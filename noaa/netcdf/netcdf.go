@@ -337,6 +337,9 @@ func (v *Var) readRange(start, count int64) (any, error) {
 	var err error
 	switch {
 	case v.h5 != nil:
+		if d, ok, err := v.f.h5.readTyped(v, start, count); ok {
+			return d, err
+		}
 		raw, strs, big, err = v.f.h5.readVar(v, start, count)
 	case v.cdf != nil:
 		raw, err = v.f.cdf.readVar(v, start, count)

@@ -8,88 +8,135 @@ import (
 
 // decodeSlice converts raw element bytes to the typed slice of t.
 func decodeSlice(raw []byte, t Type, big bool) (any, error) {
-	var o binary.ByteOrder = binary.LittleEndian
-	if big {
-		o = binary.BigEndian
-	}
 	es := t.size()
-	if es == 0 {
-		return nil, fmt.Errorf("type %s has no fixed size", t)
+	if es == 0 || !t.numeric() {
+		return nil, fmt.Errorf("cannot decode type %s", t)
 	}
-	n := len(raw) / es
+	out := newSlice(t, len(raw)/es)
+	decodeInto(out, 0, raw, big)
+	return out, nil
+}
+
+// numeric reports whether t is a fixed-size number type.
+func (t Type) numeric() bool {
+	switch t {
+	case TypeInt8, TypeUint8, TypeInt16, TypeUint16, TypeInt32, TypeUint32,
+		TypeInt64, TypeUint64, TypeFloat32, TypeFloat64:
+		return true
+	}
+	return false
+}
+
+// newSlice returns a zeroed typed slice of n values of the numeric type t.
+func newSlice(t Type, n int) any {
 	switch t {
 	case TypeInt8:
-		out := make([]int8, n)
-		for i := range out {
-			out[i] = int8(raw[i])
-		}
-		return out, nil
+		return make([]int8, n)
 	case TypeUint8:
-		out := make([]uint8, n)
-		copy(out, raw)
-		return out, nil
+		return make([]uint8, n)
 	case TypeInt16:
-		out := make([]int16, n)
-		for i := range out {
-			out[i] = int16(o.Uint16(raw[2*i:]))
-		}
-		return out, nil
+		return make([]int16, n)
 	case TypeUint16:
-		out := make([]uint16, n)
-		for i := range out {
-			out[i] = o.Uint16(raw[2*i:])
-		}
-		return out, nil
+		return make([]uint16, n)
 	case TypeInt32:
-		out := make([]int32, n)
-		for i := range out {
-			out[i] = int32(o.Uint32(raw[4*i:]))
-		}
-		return out, nil
+		return make([]int32, n)
 	case TypeUint32:
-		out := make([]uint32, n)
-		for i := range out {
-			out[i] = o.Uint32(raw[4*i:])
-		}
-		return out, nil
+		return make([]uint32, n)
 	case TypeInt64:
-		out := make([]int64, n)
-		for i := range out {
-			out[i] = int64(o.Uint64(raw[8*i:]))
-		}
-		return out, nil
+		return make([]int64, n)
 	case TypeUint64:
-		out := make([]uint64, n)
-		for i := range out {
-			out[i] = o.Uint64(raw[8*i:])
-		}
-		return out, nil
+		return make([]uint64, n)
 	case TypeFloat32:
-		out := make([]float32, n)
-		if big {
-			for i := range out {
-				out[i] = math.Float32frombits(binary.BigEndian.Uint32(raw[4*i:]))
-			}
-		} else {
-			for i := range out {
-				out[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-			}
-		}
-		return out, nil
+		return make([]float32, n)
 	case TypeFloat64:
-		out := make([]float64, n)
+		return make([]float64, n)
+	}
+	return nil
+}
+
+// decodeInto converts the whole elements of raw (byte order big) into
+// dst, a slice made by newSlice, from index off. Each byte order has its
+// own loop so that every load is a single inlined instruction.
+func decodeInto(dst any, off int, raw []byte, big bool) {
+	switch d := dst.(type) {
+	case []int8:
+		d = d[off : off+len(raw)]
+		for i, b := range raw {
+			d[i] = int8(b)
+		}
+	case []uint8:
+		copy(d[off:], raw)
+	case []int16:
+		decode16(d[off:off+len(raw)/2], raw, big)
+	case []uint16:
+		decode16(d[off:off+len(raw)/2], raw, big)
+	case []int32:
+		decode32(d[off:off+len(raw)/4], raw, big)
+	case []uint32:
+		decode32(d[off:off+len(raw)/4], raw, big)
+	case []int64:
+		decode64(d[off:off+len(raw)/8], raw, big)
+	case []uint64:
+		decode64(d[off:off+len(raw)/8], raw, big)
+	case []float32:
+		d = d[off : off+len(raw)/4]
 		if big {
-			for i := range out {
-				out[i] = math.Float64frombits(binary.BigEndian.Uint64(raw[8*i:]))
+			for i := range d {
+				d[i] = math.Float32frombits(binary.BigEndian.Uint32(raw[4*i:]))
 			}
 		} else {
-			for i := range out {
-				out[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+			for i := range d {
+				d[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 			}
 		}
-		return out, nil
+	case []float64:
+		d = d[off : off+len(raw)/8]
+		if big {
+			for i := range d {
+				d[i] = math.Float64frombits(binary.BigEndian.Uint64(raw[8*i:]))
+			}
+		} else {
+			for i := range d {
+				d[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+			}
+		}
 	}
-	return nil, fmt.Errorf("cannot decode type %s", t)
+}
+
+func decode16[T int16 | uint16](d []T, raw []byte, big bool) {
+	if big {
+		for i := range d {
+			d[i] = T(binary.BigEndian.Uint16(raw[2*i:]))
+		}
+		return
+	}
+	for i := range d {
+		d[i] = T(binary.LittleEndian.Uint16(raw[2*i:]))
+	}
+}
+
+func decode32[T int32 | uint32](d []T, raw []byte, big bool) {
+	if big {
+		for i := range d {
+			d[i] = T(binary.BigEndian.Uint32(raw[4*i:]))
+		}
+		return
+	}
+	for i := range d {
+		d[i] = T(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+}
+
+func decode64[T int64 | uint64](d []T, raw []byte, big bool) {
+	if big {
+		for i := range d {
+			d[i] = T(binary.BigEndian.Uint64(raw[8*i:]))
+		}
+		return
+	}
+	for i := range d {
+		d[i] = T(binary.LittleEndian.Uint64(raw[8*i:]))
+	}
 }
 
 // fillPattern fills dst with repetitions of elem.
