@@ -8,8 +8,8 @@ import (
 )
 
 // TestClippedFlags compares clippedFlags with a direct computation of the rule
-// (flat and l > max(18 h max, −3) − 0.1 or l < min(18 h min, −8) + 0.1) for a few and
-// for many candidates, which take different paths.
+// (flat and l > max(18 h max, −3) − 0.1 or l < min(18 h min, −8) + 0.1) for a few
+// candidates (windows far apart), many (overlapping windows) and none.
 func TestClippedFlags(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, tc := range []struct {
