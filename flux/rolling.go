@@ -439,20 +439,26 @@ func extremeRange(x []float64, ws Windows, from, to int, isMax bool, outIdx []in
 		return a < b
 	}
 	base := int(ws.Lo[from])
-	span := int(ws.Hi[to-1]) - base
+	// The out part is formed from one window's values at a time, so its suffix extremes
+	// need room for the widest window only (indexed from the part's start, sBase). Small
+	// ones are not taken from sc, which would give them a series' length.
+	widest := 0
+	for i := from; i < to; i++ {
+		widest = max(widest, int(ws.Hi[i]-ws.Lo[i]))
+	}
 	var suf []int32
 	var sufV []float64
-	if sc != nil {
-		suf, sufV = sc.int32s(span), sc.float64s(span)
+	if sc != nil && widest > 1<<12 {
+		suf, sufV = sc.int32s(widest), sc.float64s(widest)
 		defer func() {
 			sc.releaseInt32(suf)
 			sc.release(sufV)
 		}()
 	} else {
-		suf, sufV = make([]int32, span), make([]float64, span)
+		suf, sufV = make([]int32, widest), make([]float64, widest)
 	}
 	nan := math.NaN()
-	outHi, inHi := base, base
+	outHi, inHi, sBase := base, base, base
 	inBest, inV := int32(-1), 0.0
 	for i := from; i < to; i++ {
 		lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
@@ -463,18 +469,19 @@ func extremeRange(x []float64, ws Windows, from, to int, isMax bool, outIdx []in
 		}
 		if lo >= outHi {
 			b, bv := int32(-1), 0.0
+			sBase = lo
 			for j := inHi - 1; j >= lo; j-- {
 				if v := x[j]; v == v && (b < 0 || !better(bv, v)) {
 					b, bv = int32(j), v
 				}
-				suf[j-base], sufV[j-base] = b, bv
+				suf[j-sBase], sufV[j-sBase] = b, bv
 			}
 			outHi = inHi
 			inBest = -1
 		}
 		best, bestV := int32(-1), nan
 		if lo < outHi {
-			best, bestV = suf[lo-base], sufV[lo-base]
+			best, bestV = suf[lo-sBase], sufV[lo-sBase]
 		}
 		if inBest >= 0 && (best < 0 || better(inV, bestV)) {
 			best, bestV = inBest, inV
