@@ -280,7 +280,7 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	w5 = sc.centered(t, int64(smoothWindow))
 	windows.Done()
 	m, s := sc.float64s(n), sc.float64s(n)
-	rollKahanMeans(l, w5, w40, m, s)
+	rollKahanMeans(l, l, w5, w40, m, s)
 	as := absSpeedActivity(t, s, w40, w5, sc)
 	// Shares of rough and slightly rough points within 5 min. A compensated sum of 0/1
 	// flags is an exact count, so prefix counts give pandas' means exactly.
@@ -323,11 +323,8 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 			fd[i] = math.Max(b-f[i], 0)
 		}
 	})
-	// Soften both forces over 40 s, one on each core.
-	var soften sync.WaitGroup
-	soften.Go(func() { rollKahan(f, w40, ar, true) })
-	rollKahan(fd, w40, as, true)
-	soften.Wait()
+	// Soften both forces over 40 s, in one walk (see rollKahanMeans).
+	rollKahanMeans(f, fd, w40, w40, ar, as)
 	f, fd = ar, as
 	c := rnd
 	halves(n, func(from, to int) {

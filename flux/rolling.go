@@ -213,11 +213,11 @@ func rollKahan(x []float64, ws Windows, out []float64, mean bool) {
 	}
 }
 
-// rollKahanMeans is rollKahan(x, wa, outA, true) and rollKahan(x, wb, outB, true) in
+// rollKahanMeans is rollKahan(xa, wa, outA, true) and rollKahan(xb, wb, outB, true) in
 // one walk. Each window's compensated sum is a chain of dependent additions whose
 // latency, not the number of operations, bounds the speed: two independent chains
 // advanced side by side take about the time of one.
-func rollKahanMeans(x []float64, wa, wb Windows, outA, outB []float64) {
+func rollKahanMeans(xa, xb []float64, wa, wb Windows, outA, outB []float64) {
 	var ka, kb kahan
 	aLo, aHi, bLo, bHi := 0, 0, 0, 0
 	for i := range wa.Lo {
@@ -225,17 +225,17 @@ func rollKahanMeans(x []float64, wa, wb Windows, outA, outB []float64) {
 		if i == 0 || lo >= aHi {
 			ka = kahan{}
 			if lo < hi {
-				ka.prev = x[lo]
+				ka.prev = xa[lo]
 			}
 			for j := lo; j < hi; j++ {
-				ka.add(x[j])
+				ka.add(xa[j])
 			}
 		} else {
 			for j := aLo; j < lo; j++ {
-				ka.remove(x[j])
+				ka.remove(xa[j])
 			}
 			for j := aHi; j < hi; j++ {
-				ka.add(x[j])
+				ka.add(xa[j])
 			}
 		}
 		aLo, aHi = lo, hi
@@ -243,17 +243,17 @@ func rollKahanMeans(x []float64, wa, wb Windows, outA, outB []float64) {
 		if i == 0 || lo >= bHi {
 			kb = kahan{}
 			if lo < hi {
-				kb.prev = x[lo]
+				kb.prev = xb[lo]
 			}
 			for j := lo; j < hi; j++ {
-				kb.add(x[j])
+				kb.add(xb[j])
 			}
 		} else {
 			for j := bLo; j < lo; j++ {
-				kb.remove(x[j])
+				kb.remove(xb[j])
 			}
 			for j := bHi; j < hi; j++ {
-				kb.add(x[j])
+				kb.add(xb[j])
 			}
 		}
 		bLo, bHi = lo, hi

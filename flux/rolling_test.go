@@ -492,8 +492,12 @@ func TestRollKahanMeans(t *testing.T) {
 	}
 	wa, wb := CenteredWindows(times, 300e9), CenteredWindows(times, 40e9)
 	gotA, gotB := make([]float64, n), make([]float64, n)
-	rollKahanMeans(x, wa, wb, gotA, gotB)
-	wantA, wantB := RollingMean(x, wa, nil), RollingMean(x, wb, nil)
+	y := make([]float64, n)
+	for i := range y {
+		y[i] = rng.Float64()
+	}
+	rollKahanMeans(x, y, wa, wb, gotA, gotB)
+	wantA, wantB := RollingMean(x, wa, nil), RollingMean(y, wb, nil)
 	for i := range n {
 		if math.Float64bits(gotA[i]) != math.Float64bits(wantA[i]) || math.Float64bits(gotB[i]) != math.Float64bits(wantB[i]) {
 			t.Fatalf("point %d: means %v, %v, want %v, %v", i, gotA[i], gotB[i], wantA[i], wantB[i])
