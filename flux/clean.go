@@ -190,34 +190,9 @@ func toLog10(x []float64) {
 // seconds converts a nanosecond difference the way pandas' total_seconds does.
 func seconds(ns int64) float64 { return 1e-9 * float64(ns) }
 
-// speedForward returns (y_i − y_{i−1}) / (t_i − t_{i−1}) per second, NaN at i = 0.
-func speedForward(t []int64, y []float64, out []float64) []float64 {
-	out = grow(out, len(y))
-	if len(y) == 0 {
-		return out
-	}
-	out[0] = math.NaN()
-	for i := 1; i < len(y); i++ {
-		out[i] = (y[i] - y[i-1]) / seconds(t[i]-t[i-1])
-	}
-	return out
-}
-
-// speedBackward returns (y_i − y_{i+1}) / (t_i − t_{i+1}) per second, NaN at the end.
-func speedBackward(t []int64, y []float64, out []float64) []float64 {
-	out = grow(out, len(y))
-	if len(y) == 0 {
-		return out
-	}
-	for i := 0; i+1 < len(y); i++ {
-		out[i] = (y[i] - y[i+1]) / seconds(t[i]-t[i+1])
-	}
-	out[len(y)-1] = math.NaN()
-	return out
-}
-
-// speedRange stores speedForward(t, y) (when fwd is not nil) and speedBackward(t, y)
-// (when bwd is not nil) for the points from..to−1.
+// speedRange stores the forward speed (y_i − y_{i−1}) / (t_i − t_{i−1}) per second, NaN
+// at i = 0, in fwd (when not nil) and the backward speed (y_i − y_{i+1}) / (t_i − t_{i+1}),
+// NaN at the end, in bwd (when not nil), for the points from..to−1.
 func speedRange(t []int64, y, fwd, bwd []float64, from, to int) {
 	n := len(y)
 	for i := from; i < to; i++ {
@@ -264,24 +239,26 @@ func b2f(b bool) float64 {
 // balances the two (at most two goroutines compute at any time).
 func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	n := len(l)
-	var w40, w5 Windows
-	var windows, wg sync.WaitGroup
-	windows.Add(1)
-	// Ar = max5(sum40(|speed(L)|)) needs only L.
-	var ar []float64
-	wg.Go(func() {
-		if side != nil {
-			side()
-		}
-		windows.Wait()
-		ar = absSpeedActivity(t, l, w40, w5, sc)
-	})
-	w40 = sc.centered(t, int64(sustainedWindow))
-	w5 = sc.centered(t, int64(smoothWindow))
-	windows.Done()
+	var wg sync.WaitGroup
+	if side != nil {
+		wg.Go(side)
+	}
+	w40 := sc.centered(t, int64(sustainedWindow))
+	w5 := sc.centered(t, int64(smoothWindow))
 	m, s := sc.float64s(n), sc.float64s(n)
 	rollKahanMeans(l, l, w5, w40, m, s)
-	as := absSpeedActivity(t, s, w40, w5, sc)
+	// Ar = max5(sum40(|speed(L)|)) and As = max5(sum40(|speed(S)|)), the two sums in one
+	// walk.
+	spL, spS := sc.float64s(n), sc.float64s(n)
+	halves(n, func(from, to int) {
+		absSpeedRange(t, l, spL, from, to)
+		absSpeedRange(t, s, spS, from, to)
+	})
+	sumL, sumS := sc.float64s(n), sc.float64s(n)
+	rollKahanPair(spL, spS, w40, w40, sumL, sumS, false)
+	ar := rollExtremeMax(sumL, w5, spL, sc)
+	as := rollExtremeMax(sumS, w5, spS, sc)
+	sc.release(sumL, sumS)
 	// Shares of rough and slightly rough points within 5 min. A compensated sum of 0/1
 	// flags is an exact count, so prefix counts give pandas' means exactly.
 	roughBefore := sc.int32s(n + 1)
@@ -346,16 +323,15 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	return out
 }
 
-// absSpeedActivity returns TW(5 min).max(TW(40 s).sum(|speed(y, +1)|)).
-func absSpeedActivity(t []int64, y []float64, w40, w5 Windows, sc *scratch) []float64 {
-	sp := speedForward(t, y, sc.float64s(len(y)))
-	for i := range sp {
-		sp[i] = math.Abs(sp[i])
+// absSpeedRange stores |speed(y, +1)| (NaN at 0) in out for the points from..to−1.
+func absSpeedRange(t []int64, y, out []float64, from, to int) {
+	for i := from; i < to; i++ {
+		if i == 0 {
+			out[i] = math.NaN()
+		} else {
+			out[i] = math.Abs((y[i] - y[i-1]) / seconds(t[i]-t[i-1]))
+		}
 	}
-	sum := rollingSum(sp, w40, sc.float64s(len(y)))
-	out := rollExtremeMax(sum, w5, sp, sc)
-	sc.release(sum)
-	return out
 }
 
 // clip limits v to [lo, hi] (NaN stays NaN).

@@ -218,6 +218,12 @@ func rollKahan(x []float64, ws Windows, out []float64, mean bool) {
 // latency, not the number of operations, bounds the speed: two independent chains
 // advanced side by side take about the time of one.
 func rollKahanMeans(xa, xb []float64, wa, wb Windows, outA, outB []float64) {
+	rollKahanPair(xa, xb, wa, wb, outA, outB, true)
+}
+
+// rollKahanPair is rollKahan(xa, wa, outA, mean) and rollKahan(xb, wb, outB, mean) in
+// one walk (see rollKahanMeans).
+func rollKahanPair(xa, xb []float64, wa, wb Windows, outA, outB []float64, mean bool) {
 	var ka, kb kahan
 	aLo, aHi, bLo, bHi := 0, 0, 0, 0
 	for i := range wa.Lo {
@@ -257,9 +263,25 @@ func rollKahanMeans(xa, xb []float64, wa, wb Windows, outA, outB []float64) {
 			}
 		}
 		bLo, bHi = lo, hi
-		outA[i] = ka.mean()
-		outB[i] = kb.mean()
+		if mean {
+			outA[i] = ka.mean()
+			outB[i] = kb.mean()
+		} else {
+			outA[i] = ka.total()
+			outB[i] = kb.total()
+		}
 	}
+}
+
+// total is pandas' window sum from the running state (NaN for no values).
+func (k *kahan) total() float64 {
+	switch {
+	case k.nobs == 0:
+		return math.NaN()
+	case k.sameCount >= k.nobs:
+		return k.prev * float64(k.nobs)
+	}
+	return k.sum
 }
 
 // mean is pandas' window mean from the running state.
