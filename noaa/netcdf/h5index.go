@@ -65,10 +65,16 @@ func (h *h5file) chunkIndex(v *Var, ext []uint64, cb uint64) ([]chunkRef, error)
 	switch {
 	case lay.version < 4:
 		keySize := 8 + 8*(rank+1)
+		out = make([]chunkRef, 0, min(maxChunks, 1<<12))
+		var origins []uint64 // origins are cut from blocks, not allocated one by one
 		err := h.walkBtreeV1(lay.addr, keySize, 1, func(key []byte, child uint64) error {
 			size := uint64(binary.LittleEndian.Uint32(key))
 			mask := binary.LittleEndian.Uint32(key[4:])
-			o := make([]uint64, rank)
+			if len(origins) < rank {
+				origins = make([]uint64, 256*rank)
+			}
+			o := origins[:rank:rank]
+			origins = origins[rank:]
 			for k := 0; k < rank; k++ {
 				o[k] = binary.LittleEndian.Uint64(key[8+8*k:])
 			}

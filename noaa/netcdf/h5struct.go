@@ -51,8 +51,8 @@ func heapString(seg []byte, off uint64, what string) (string, error) {
 // btreeV1Node is one node of a version-1 B-tree.
 type btreeV1Node struct {
 	typ, level int
-	keys       [][]byte
-	children   []uint64
+	entries    int
+	body       []byte // key, child address, …, key, child address, last key
 }
 
 func (h *h5file) btreeV1(addr uint64, keySize int) (*btreeV1Node, error) {
@@ -71,15 +71,7 @@ func (h *h5file) btreeV1(addr uint64, keySize int) (*btreeV1Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("v1 B-tree node at 0x%x: %w", addr, err)
 	}
-	d := h.dec(bb)
-	for i := uint64(0); i < entries; i++ {
-		n.keys = append(n.keys, d.bytes(keySize))
-		n.children = append(n.children, d.addr())
-	}
-	n.keys = append(n.keys, d.bytes(keySize))
-	if d.bad {
-		return nil, fmt.Errorf("v1 B-tree node at 0x%x: truncated", addr)
-	}
+	n.entries, n.body = int(entries), bb
 	return n, nil
 }
 
@@ -112,9 +104,14 @@ func (h *h5file) walkBtreeV1(addr uint64, keySize, wantType int, leaf func(key [
 		if n.level > 0 {
 			h.feat.hit("v1 B-tree internal node")
 		}
-		for i, c := range n.children {
+		d := h.dec(n.body)
+		for range n.entries {
+			key, c := d.bytes(keySize), d.addr()
+			if d.bad {
+				return fmt.Errorf("v1 B-tree node at 0x%x: truncated", a)
+			}
 			if n.level == 0 {
-				if err := leaf(n.keys[i], c); err != nil {
+				if err := leaf(key, c); err != nil {
 					return err
 				}
 				continue
