@@ -226,9 +226,15 @@ func rollKahanMeans(xa, xb []float64, wa, wb Windows, outA, outB []float64) {
 func rollKahanPair(xa, xb []float64, wa, wb Windows, outA, outB []float64, mean bool) {
 	var ka, kb kahan
 	aLo, aHi, bLo, bHi := 0, 0, 0, 0
-	for i := range wa.Lo {
+	n := len(wa.Lo)
+	wb.Lo, wb.Hi = wb.Lo[:n], wb.Hi[:n]
+	for i := range n {
 		lo, hi := int(wa.Lo[i]), int(wa.Hi[i])
-		if i == 0 || lo >= aHi {
+		if i > 0 && lo == aLo+1 && hi == aHi+1 && lo < aHi {
+			// The usual step: one value leaves, one enters.
+			ka.remove(xa[aLo])
+			ka.add(xa[aHi])
+		} else if i == 0 || lo >= aHi {
 			ka = kahan{}
 			if lo < hi {
 				ka.prev = xa[lo]
@@ -246,7 +252,10 @@ func rollKahanPair(xa, xb []float64, wa, wb Windows, outA, outB []float64, mean 
 		}
 		aLo, aHi = lo, hi
 		lo, hi = int(wb.Lo[i]), int(wb.Hi[i])
-		if i == 0 || lo >= bHi {
+		if i > 0 && lo == bLo+1 && hi == bHi+1 && lo < bHi {
+			kb.remove(xb[bLo])
+			kb.add(xb[bHi])
+		} else if i == 0 || lo >= bHi {
 			kb = kahan{}
 			if lo < hi {
 				kb.prev = xb[lo]
