@@ -463,11 +463,11 @@ func extremeRange(x []float64, ws Windows, from, to int, isMax bool, outIdx []in
 	if from >= to {
 		return
 	}
-	better := func(a, b float64) bool {
-		if isMax {
-			return a > b
-		}
-		return a < b
+	// A minimum is the negated maximum of the negated values (negation is exact and
+	// keeps ties and NaN as they are), so one comparison serves both.
+	sgn := 1.0
+	if !isMax {
+		sgn = -1
 	}
 	base := int(ws.Lo[from])
 	// The out part is formed from one window's values at a time, so its suffix extremes
@@ -494,7 +494,7 @@ func extremeRange(x []float64, ws Windows, from, to int, isMax bool, outIdx []in
 	for i := from; i < to; i++ {
 		lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
 		for ; inHi < hi; inHi++ {
-			if v := x[inHi]; v == v && (inBest < 0 || better(v, inV)) {
+			if v := x[inHi] * sgn; v == v && (inBest < 0 || v > inV) {
 				inBest, inV = int32(inHi), v
 			}
 		}
@@ -502,7 +502,7 @@ func extremeRange(x []float64, ws Windows, from, to int, isMax bool, outIdx []in
 			b, bv := int32(-1), 0.0
 			sBase = lo
 			for j := inHi - 1; j >= lo; j-- {
-				if v := x[j]; v == v && (b < 0 || !better(bv, v)) {
+				if v := x[j] * sgn; v == v && (b < 0 || !(bv > v)) {
 					b, bv = int32(j), v
 				}
 				suf[j-sBase], sufV[j-sBase] = b, bv
@@ -514,7 +514,7 @@ func extremeRange(x []float64, ws Windows, from, to int, isMax bool, outIdx []in
 		if lo < outHi {
 			best, bestV = suf[lo-sBase], sufV[lo-sBase]
 		}
-		if inBest >= 0 && (best < 0 || better(inV, bestV)) {
+		if inBest >= 0 && (best < 0 || inV > bestV) {
 			best, bestV = inBest, inV
 		}
 		if outIdx != nil {
@@ -524,7 +524,7 @@ func extremeRange(x []float64, ws Windows, from, to int, isMax bool, outIdx []in
 			if best < 0 {
 				bestV = nan
 			}
-			outVal[i] = bestV
+			outVal[i] = bestV * sgn
 		}
 	}
 }
