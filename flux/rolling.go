@@ -650,10 +650,18 @@ func rollRank(r *rankWindow, ws Windows, out []float64, q float64, median bool) 
 			idx := int(h)
 			if float64(idx) == h || idx+1 >= nobs {
 				out[i] = r.kth(idx)
-			} else {
-				lowV, highV := r.kth2(idx)
-				out[i] = lowV + (highV-lowV)*(h-float64(idx))
+				continue
 			}
+			var lowV, highV float64
+			if c := r.below + int(r.count[r.cur]); r.below <= idx && idx+1 < c {
+				// Both order statistics at the cursor's rank (the usual case: the
+				// wanted rank moves little from one window to the next).
+				lowV = r.sorted[r.cur]
+				highV = lowV
+			} else {
+				lowV, highV = r.kth2(idx)
+			}
+			out[i] = lowV + (highV-lowV)*(h-float64(idx))
 		}
 	}
 	return out
