@@ -305,13 +305,26 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 		if anyWeight {
 			seg := int32(len(weights) / nc)
 			added := false
-			for i := a; i < b; i++ {
-				for c := range nc {
-					if w[c] != 0 && !isNaN32(f.cols[c][i]) {
-						rows = append(rows, int32(i))
+			if nc == 2 {
+				// Two satellites (the usual case), without the loop over columns.
+				c0, c1 := f.cols[0][a:b], f.cols[1][a:b:b]
+				use0, use1 := w[0] != 0, w[1] != 0
+				for k, v := range c0 {
+					if use0 && !isNaN32(v) || use1 && !isNaN32(c1[k]) {
+						rows = append(rows, int32(a+k))
 						rowSeg = append(rowSeg, seg)
 						added = true
-						break
+					}
+				}
+			} else {
+				for i := a; i < b; i++ {
+					for c := range nc {
+						if w[c] != 0 && !isNaN32(f.cols[c][i]) {
+							rows = append(rows, int32(i))
+							rowSeg = append(rowSeg, seg)
+							added = true
+							break
+						}
 					}
 				}
 			}
@@ -373,14 +386,51 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 	valsFlat := reuse(work.vals, nc*len(keep))
 	work.vals = valsFlat
 	for c := range nc {
-		col := valsFlat[c*len(keep) : (c+1)*len(keep) : (c+1)*len(keep)]
-		for j, k := range keep {
-			col[j] = f.cols[c][rows[k]]
-		}
-		fillTime(col, keep, st)
-		vals[c] = col
+		vals[c] = valsFlat[c*len(keep) : (c+1)*len(keep) : (c+1)*len(keep)]
 	}
-	out := Series{Time: make([]int64, 0, len(keep)), Flux: make([]float32, 0, len(keep))}
+	if nc == 2 {
+		v0 := vals[0]
+		v1 := vals[1][:len(v0)]
+		c0, c1 := f.cols[0], f.cols[1][:len(f.cols[0])]
+		for j, k := range keep {
+			i := rows[k]
+			v0[j], v1[j] = c0[i], c1[i]
+		}
+	} else {
+		for c, col := range vals {
+			for j, k := range keep {
+				col[j] = f.cols[c][rows[k]]
+			}
+		}
+	}
+	for _, col := range vals {
+		fillTime(col, keep, st)
+	}
+	n := 0
+	outT, outF := make([]int64, len(keep)), make([]float32, len(keep))
+	if nc == 2 {
+		v0, v1 := vals[0], vals[1][:len(vals[0])]
+		ws0, ws1 := ws[0], ws[1][:len(ws[0])]
+		for j, k := range keep {
+			// As below, the columns in the same order.
+			num, den := 0.0, 0.0
+			if v := v0[j]; !isNaN32(v) {
+				num += float64(v) * ws0[k]
+				den += ws0[k]
+			}
+			if v := v1[j]; !isNaN32(v) {
+				num += float64(v) * ws1[k]
+				den += ws1[k]
+			}
+			res := float32(num / den)
+			if isNaN32(res) || den == 0 {
+				continue
+			}
+			outT[n], outF[n] = st[k], res
+			n++
+		}
+		return Series{Time: outT[:n:n], Flux: outF[:n:n]}
+	}
 	for j, k := range keep {
 		num, den := 0.0, 0.0
 		for c := range nc {
@@ -395,9 +445,10 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 		if isNaN32(res) || den == 0 {
 			continue
 		}
-		out.Append(st[k], res)
+		outT[n], outF[n] = st[k], res
+		n++
 	}
-	return out
+	return Series{Time: outT[:n:n], Flux: outF[:n:n]}
 }
 
 // smoothWeights returns, per satellite, the smoothed and faded weights Ws at the kept
