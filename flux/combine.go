@@ -769,11 +769,20 @@ func smoothWeightsPrefix2(st []int64, tau []float32, weights []float32, rowSeg [
 		}
 		sigma := hT - lT
 		seg := int(rowSeg[i]) * 2
+		// smoothedWeight, with its usual case (no zero weight nearby) inline.
 		if weights[seg] != 0 {
-			w0[i] = smoothedWeight(hZ0-lZ0, hW0-lW0, sigma)
+			if sz := hZ0 - lZ0; sz == 0 && sigma > 0 {
+				w0[i] = (hW0 - lW0) / sigma
+			} else {
+				w0[i] = smoothedWeight(sz, hW0-lW0, sigma)
+			}
 		}
 		if weights[seg+1] != 0 {
-			w1[i] = smoothedWeight(hZ1-lZ1, hW1-lW1, sigma)
+			if sz := hZ1 - lZ1; sz == 0 && sigma > 0 {
+				w1[i] = (hW1 - lW1) / sigma
+			} else {
+				w1[i] = smoothedWeight(sz, hW1-lW1, sigma)
+			}
 		}
 	}
 }
