@@ -59,7 +59,7 @@ func (h *h5file) readVar(v *Var, start, count int64) ([]byte, []string, bool, er
 		}
 	case 2:
 		lay := ds.lay
-		err := h.readChunked(v, ext, shape, start, es, func(data []byte, c *chunkRef) {
+		err := h.readChunked(v, ext, shape, start, es, false, func(data []byte, c *chunkRef, _ bool) {
 			copyRegion(out, shape, uint64(start), data, c.origin, lay.chunk, ext, es)
 		})
 		if err != nil {
@@ -277,13 +277,17 @@ func (h *h5file) readTyped(v *Var, start, count int64) (any, bool, error) {
 	covered := make([]bool, (hi-1)/c0-first+1)
 	big := ds.typ.big
 	rowBytes := rowElems * uint64(es)
-	err = h.readChunked(v, ext, shape, start, es, func(data []byte, c *chunkRef) {
+	err = h.readChunked(v, ext, shape, start, es, true, func(data []byte, c *chunkRef, shuffled bool) {
 		o := c.origin[0]
 		a, b := max(o, lo), min(o+c0, hi, ext[0])
 		if a >= b || uint64(len(data)) < (b-o)*rowBytes {
 			return
 		}
-		decodeInto(out, int((a-lo)*rowElems), data[(a-o)*rowBytes:(b-o)*rowBytes], big)
+		if shuffled {
+			decodeShuffledInto(out, int((a-lo)*rowElems), data, int((a-o)*rowElems), int((b-o)*rowElems), big)
+		} else {
+			decodeInto(out, int((a-lo)*rowElems), data[(a-o)*rowBytes:(b-o)*rowBytes], big)
+		}
 		covered[o/c0-first] = true
 	})
 	if err != nil {
@@ -309,7 +313,10 @@ func (h *h5file) readTyped(v *Var, start, count int64) (any, bool, error) {
 // readChunked decodes the chunks holding records [start, start+shape[0])
 // and hands each to place, from several goroutines at once for reads of
 // many chunks: place must only write the chunk's own part of the output.
-func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, es int, place func(data []byte, c *chunkRef)) error {
+//
+// With keepShuffle, a shuffle filter undone last is left for place, which
+// then gets shuffled true and the chunk's byte planes (see loadChunk).
+func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, es int, keepShuffle bool, place func(data []byte, c *chunkRef, shuffled bool)) error {
 	ds := v.h5
 	lay := ds.lay
 	if lay.elemSize != 0 && lay.elemSize != es {
@@ -351,11 +358,11 @@ func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, e
 		defer h.putState(st)
 		for _, i := range need {
 			c := &ds.chunks[i]
-			data, err := h.loadChunk(v, c, cb, st)
+			data, shuffled, err := h.loadChunk(v, c, cb, st, keepShuffle)
 			if err != nil {
 				return err
 			}
-			place(data, c)
+			place(data, c, shuffled)
 		}
 		return nil
 	}
@@ -373,13 +380,13 @@ func (h *h5file) readChunked(v *Var, ext []uint64, shape []int64, start int64, e
 			}
 			for _, i := range need[lo:min(lo+batch, len(need))] {
 				c := &ds.chunks[i]
-				data, err := h.loadChunk(v, c, cb, st)
+				data, shuffled, err := h.loadChunk(v, c, cb, st, keepShuffle)
 				if err != nil {
 					errs[w] = err
 					failed.Store(true)
 					return
 				}
-				place(data, c)
+				place(data, c, shuffled)
 			}
 		}
 	}
@@ -418,16 +425,20 @@ func grow(b []byte, n uint64) []byte {
 }
 
 // loadChunk reads one chunk and undoes its filters; the result has cb
-// bytes and is valid until the next call with the same state.
-func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState) ([]byte, error) {
+// bytes and is valid until the next call with the same state. With
+// keepShuffle, a shuffle filter of the datatype's element size that would
+// be undone last is skipped and reported: the result is then the
+// element bytes as byte planes, for decodeShuffledInto.
+func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState, keepShuffle bool) ([]byte, bool, error) {
 	lay := v.h5.lay
 	if c.size > uint64(h.src.size) {
-		return nil, fmt.Errorf("variable %q: chunk at 0x%x: stored size %d exceeds file size", v.Name, c.addr, c.size)
+		return nil, false, fmt.Errorf("variable %q: chunk at 0x%x: stored size %d exceeds file size", v.Name, c.addr, c.size)
 	}
 	st.raw = grow(st.raw, c.size)
 	if err := h.src.readInto(st.raw, c.addr, "chunk"); err != nil {
-		return nil, fmt.Errorf("variable %q: %w", v.Name, err)
+		return nil, false, fmt.Errorf("variable %q: %w", v.Name, err)
 	}
+	shuffled := false
 	cur := st.raw
 	for i := len(lay.filters) - 1; i >= 0; i-- {
 		f := lay.filters[i]
@@ -449,7 +460,7 @@ func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState) ([]by
 			*dst = grow(*dst, want)
 			n, err := zlibInflate(cur, *dst, &st.inf)
 			if err != nil {
-				return nil, fmt.Errorf("variable %q: deflate chunk at 0x%x: %w", v.Name, c.addr, err)
+				return nil, false, fmt.Errorf("variable %q: deflate chunk at 0x%x: %w", v.Name, c.addr, err)
 			}
 			cur = (*dst)[:n]
 		case 2:
@@ -458,6 +469,10 @@ func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState) ([]by
 				es = int(f.client[0])
 			}
 			if es <= 1 || len(cur) < es {
+				continue
+			}
+			if keepShuffle && i == 0 && es == int(v.h5.typ.size) && len(cur)%es == 0 {
+				shuffled = true
 				continue
 			}
 			dst := &st.a
@@ -469,27 +484,27 @@ func (h *h5file) loadChunk(v *Var, c *chunkRef, cb uint64, st *chunkState) ([]by
 			cur = *dst
 		case 3:
 			if len(cur) < 4 {
-				return nil, fmt.Errorf("variable %q: fletcher32 chunk at 0x%x: too short", v.Name, c.addr)
+				return nil, false, fmt.Errorf("variable %q: fletcher32 chunk at 0x%x: too short", v.Name, c.addr)
 			}
 			n := len(cur) - 4
 			stored := binary.LittleEndian.Uint32(cur[n:])
 			sum := fletcher32(cur[:n])
 			rev := (sum&0xff)<<8 | (sum>>8)&0xff | ((sum>>16)&0xff)<<24 | (sum>>24)<<16
 			if stored != sum && stored != rev {
-				return nil, fmt.Errorf("variable %q: chunk at 0x%x: fletcher32 checksum mismatch", v.Name, c.addr)
+				return nil, false, fmt.Errorf("variable %q: chunk at 0x%x: fletcher32 checksum mismatch", v.Name, c.addr)
 			}
 			h.feat.hit("fletcher32 verified")
 			cur = cur[:n]
 		default:
 			// An optional filter the writer could not apply is flagged in
 			// the chunk's mask; anything else must be decoded.
-			return nil, fmt.Errorf("unsupported filter %d (%s) in variable %q", f.id, filterName(f.id), v.Name)
+			return nil, false, fmt.Errorf("unsupported filter %d (%s) in variable %q", f.id, filterName(f.id), v.Name)
 		}
 	}
 	if uint64(len(cur)) < cb {
-		return nil, fmt.Errorf("variable %q: chunk at 0x%x decodes to %d bytes, want %d", v.Name, c.addr, len(cur), cb)
+		return nil, false, fmt.Errorf("variable %q: chunk at 0x%x decodes to %d bytes, want %d", v.Name, c.addr, len(cur), cb)
 	}
-	return cur[:cb], nil
+	return cur[:cb], shuffled, nil
 }
 
 // unshuffle reverses the HDF5 shuffle filter (byte planes to elements).

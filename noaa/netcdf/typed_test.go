@@ -1,6 +1,7 @@
 package netcdf
 
 import (
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -180,5 +181,35 @@ func TestTypedReadMatchesBytes(t *testing.T) {
 	}
 	if typed == 0 {
 		t.Error("no variable took the typed path")
+	}
+}
+
+// TestDecodeShuffledInto checks the one-pass unshuffle and conversion
+// against unshuffling first and converting after, for every numeric
+// type, both byte orders and sub-ranges of a chunk.
+func TestDecodeShuffledInto(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	for _, typ := range []Type{TypeInt8, TypeUint8, TypeInt16, TypeUint16, TypeInt32, TypeUint32,
+		TypeInt64, TypeUint64, TypeFloat32, TypeFloat64} {
+		es := typ.size()
+		for _, big := range []bool{false, true} {
+			for range 20 {
+				n := 1 + rng.Intn(300)
+				planes := make([]byte, n*es)
+				rng.Read(planes)
+				plain := make([]byte, len(planes))
+				unshuffle(plain, planes, es)
+				e0 := rng.Intn(n)
+				e1 := e0 + rng.Intn(n-e0+1)
+				off := rng.Intn(5)
+				got := newSlice(typ, off+e1-e0)
+				want := newSlice(typ, off+e1-e0)
+				decodeShuffledInto(got, off, planes, e0, e1, big)
+				decodeInto(want, off, plain[e0*es:e1*es], big)
+				if !reflect.DeepEqual(got, want) && !sameValues(got, want) {
+					t.Fatalf("%s big=%v, %d elements [%d, %d): %v, want %v", typ, big, n, e0, e1, got, want)
+				}
+			}
+		}
 	}
 }

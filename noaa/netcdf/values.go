@@ -160,3 +160,99 @@ func fillPattern(dst, elem []byte) {
 		n += copy(dst[n:], dst[:n])
 	}
 }
+
+// decodeShuffledInto converts elements [e0, e1) of a chunk stored as
+// byte planes by the HDF5 shuffle filter (byte 0 of every element, then
+// byte 1, …; byte order big) into dst, a slice made by newSlice, from
+// index off: unshuffling and conversion in one pass. The element size is
+// that of dst's type and divides len(planes).
+func decodeShuffledInto(dst any, off int, planes []byte, e0, e1 int, big bool) {
+	switch d := dst.(type) {
+	case []int8, []uint8:
+		decodeInto(dst, off, planes[e0:e1], big)
+	case []int16:
+		shuffled16(d[off:off+e1-e0], planes, e0, e1, big)
+	case []uint16:
+		shuffled16(d[off:off+e1-e0], planes, e0, e1, big)
+	case []int32:
+		shuffled32(d[off:off+e1-e0], planes, e0, e1, big)
+	case []uint32:
+		shuffled32(d[off:off+e1-e0], planes, e0, e1, big)
+	case []float32:
+		shuffled32f(d[off:off+e1-e0], planes, e0, e1, big)
+	case []int64:
+		shuffled64(d[off:off+e1-e0], planes, e0, e1, big)
+	case []uint64:
+		shuffled64(d[off:off+e1-e0], planes, e0, e1, big)
+	case []float64:
+		shuffled64f(d[off:off+e1-e0], planes, e0, e1, big)
+	}
+}
+
+// plane returns elements [e0, e1) of byte plane j of es planes; with big,
+// planes are numbered from the least significant byte.
+func plane(src []byte, es, j, e0, e1 int, big bool) []byte {
+	if big {
+		j = es - 1 - j
+	}
+	n := len(src) / es
+	return src[j*n+e0 : j*n+e1]
+}
+
+func shuffled16[T int16 | uint16](d []T, src []byte, e0, e1 int, big bool) {
+	p0 := plane(src, 2, 0, e0, e1, big)
+	p1 := plane(src, 2, 1, e0, e1, big)
+	p1, d = p1[:len(p0)], d[:len(p0)]
+	for i, b := range p0 {
+		d[i] = T(uint16(b) | uint16(p1[i])<<8)
+	}
+}
+
+// shuffled32 and shuffled64 compose the elements from their planes;
+// float types have their own loops so that no conversion is a call.
+func shuffled32[T int32 | uint32](d []T, src []byte, e0, e1 int, big bool) {
+	p0, p1, p2, p3 := planes4(src, e0, e1, big)
+	d = d[:len(p0)]
+	for i, b := range p0 {
+		d[i] = T(uint32(b) | uint32(p1[i])<<8 | uint32(p2[i])<<16 | uint32(p3[i])<<24)
+	}
+}
+
+func shuffled32f(d []float32, src []byte, e0, e1 int, big bool) {
+	p0, p1, p2, p3 := planes4(src, e0, e1, big)
+	d = d[:len(p0)]
+	for i, b := range p0 {
+		d[i] = math.Float32frombits(uint32(b) | uint32(p1[i])<<8 | uint32(p2[i])<<16 | uint32(p3[i])<<24)
+	}
+}
+
+func planes4(src []byte, e0, e1 int, big bool) (p0, p1, p2, p3 []byte) {
+	p0 = plane(src, 4, 0, e0, e1, big)
+	n := len(p0)
+	return p0, plane(src, 4, 1, e0, e1, big)[:n], plane(src, 4, 2, e0, e1, big)[:n], plane(src, 4, 3, e0, e1, big)[:n]
+}
+
+func shuffled64[T int64 | uint64](d []T, src []byte, e0, e1 int, big bool) {
+	p := planes8(src, e0, e1, big)
+	d = d[:e1-e0]
+	for i := range d {
+		d[i] = T(uint64(p[0][i]) | uint64(p[1][i])<<8 | uint64(p[2][i])<<16 | uint64(p[3][i])<<24 |
+			uint64(p[4][i])<<32 | uint64(p[5][i])<<40 | uint64(p[6][i])<<48 | uint64(p[7][i])<<56)
+	}
+}
+
+func shuffled64f(d []float64, src []byte, e0, e1 int, big bool) {
+	p := planes8(src, e0, e1, big)
+	d = d[:e1-e0]
+	for i := range d {
+		d[i] = math.Float64frombits(uint64(p[0][i]) | uint64(p[1][i])<<8 | uint64(p[2][i])<<16 | uint64(p[3][i])<<24 |
+			uint64(p[4][i])<<32 | uint64(p[5][i])<<40 | uint64(p[6][i])<<48 | uint64(p[7][i])<<56)
+	}
+}
+
+func planes8(src []byte, e0, e1 int, big bool) (p [8][]byte) {
+	for j := range p {
+		p[j] = plane(src, 8, j, e0, e1, big)[:e1-e0]
+	}
+	return p
+}
