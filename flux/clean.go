@@ -294,10 +294,10 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	halves(n, func(from, to int) {
 		for i := from; i < to; i++ {
 			valid := b2f(as[i]/ar[i] > validSlopeRatio)
-			a := math.Min(rn[i]/roughShare, 1)
-			b := math.Min(rnd[i]/roughShare, 1)
-			f[i] = math.Min(1-valid, a)
-			fd[i] = math.Max(b-f[i], 0)
+			a := min(rn[i]/roughShare, 1)
+			b := min(rnd[i]/roughShare, 1)
+			f[i] = min(1-valid, a)
+			fd[i] = max(b-f[i], 0)
 		}
 	})
 	// Soften both forces over 40 s, in one walk (see rollKahanMeans).
@@ -310,8 +310,8 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 		}
 	})
 	lo, hi := nanPercentiles(c, 1, 99, rn, slight)
-	lo = math.Max(lo-correctionSlack, -correctionLimit)
-	hi = math.Min(hi+correctionSlack, correctionLimit)
+	lo = max(lo-correctionSlack, -correctionLimit)
+	hi = min(hi+correctionSlack, correctionLimit)
 	out := s
 	halves(n, func(from, to int) {
 		for i := from; i < to; i++ {
@@ -776,8 +776,8 @@ func clippedFlags(t []int64, l []float64, flat []bool, buf1, buf2 []float64, sc 
 	extremeRange(l, cw, 0, len(cand), true, nil, hx, sc)
 	extremeRange(l, cw, 0, len(cand), false, nil, hn, sc)
 	for k, i := range cand {
-		nearUpper := l[i] > math.Max(hx[k], upperBorder)-borderSlack
-		nearLower := l[i] < math.Min(hn[k], lowerBorder)+borderSlack
+		nearUpper := l[i] > max(hx[k], upperBorder)-borderSlack
+		nearLower := l[i] < min(hn[k], lowerBorder)+borderSlack
 		out[i] = nearUpper || nearLower
 	}
 	return out
@@ -821,9 +821,9 @@ func medianBelow(x []float64, ws Windows, limit float64, sc *scratch) []bool {
 			a, b := math.Inf(-1), math.Inf(1)
 			for _, v := range x[lo:hi] {
 				if v < limit {
-					a = math.Max(a, v)
+					a = max(a, v)
 				} else if v == v {
-					b = math.Min(b, v)
+					b = min(b, v)
 				}
 			}
 			out[i] = (a+b)/2 < limit
@@ -861,7 +861,7 @@ func intervals(t []int64, sc *scratch) intervalEstimate {
 	interval := delta
 	for i := range n {
 		if i+1 < n {
-			interval[i] = math.Min(m[i], m[i+1])
+			interval[i] = min(m[i], m[i+1])
 		} else {
 			interval[i] = m[i]
 		}
@@ -950,7 +950,7 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 		pos += len(g)
 		dip := false
 		for k, i := range g {
-			if l[i]-math.Min(b1[base+k], b2[base+k]) < dipLimit {
+			if l[i]-min(b1[base+k], b2[base+k]) < dipLimit {
 				dip = true
 				break
 			}
@@ -961,7 +961,7 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 		}
 		kept := make(group, 0, len(g))
 		for k, i := range g {
-			if l[i]-math.Min(b1[base+k], b2[base+k]) > dipKeep {
+			if l[i]-min(b1[base+k], b2[base+k]) > dipKeep {
 				kept = append(kept, i)
 			}
 		}
