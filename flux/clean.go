@@ -256,8 +256,8 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	})
 	sumL, sumS := sc.float64s(n), sc.float64s(n)
 	rollKahanPair(spL, spS, w40, w40, sumL, sumS, false)
-	ar := rollExtremeMax(sumL, w5, spL, sc)
-	as := rollExtremeMax(sumS, w5, spS, sc)
+	ar, as := spL, spS
+	rollMaxPair(sumL, sumS, w5, ar, as)
 	sc.release(sumL, sumS)
 	// Shares of rough and slightly rough points within 5 min. A compensated sum of 0/1
 	// flags is an exact count, so prefix counts give pandas' means exactly.

@@ -529,6 +529,69 @@ func extremeRange(x []float64, ws Windows, from, to int, isMax bool, outIdx []in
 	}
 }
 
+// rollMaxPair stores the NaN-skipping maxima of xa and of xb over the windows ws in
+// outA and outB (NaN for a window without values), in two halves at once. It is
+// extremeRange for two arrays with the same windows: the two-stack walk's steps depend
+// on the windows alone, so both arrays share them, and NaN marks an empty part instead
+// of an index. Ties do not matter for a value.
+func rollMaxPair(xa, xb []float64, ws Windows, outA, outB []float64) {
+	halves(ws.Len(), func(from, to int) {
+		maxPairRange(xa, xb, ws, from, to, outA, outB)
+	})
+}
+
+func maxPairRange(xa, xb []float64, ws Windows, from, to int, outA, outB []float64) {
+	if from >= to {
+		return
+	}
+	widest := 0
+	for i := from; i < to; i++ {
+		widest = max(widest, int(ws.Hi[i]-ws.Lo[i]))
+	}
+	sufA, sufB := make([]float64, widest), make([]float64, widest)
+	nan := math.NaN()
+	base := int(ws.Lo[from])
+	outHi, inHi, sBase := base, base, base
+	inA, inB := nan, nan
+	for i := from; i < to; i++ {
+		lo, hi := int(ws.Lo[i]), int(ws.Hi[i])
+		for ; inHi < hi; inHi++ {
+			if v := xa[inHi]; v > inA || inA != inA {
+				inA = v
+			}
+			if v := xb[inHi]; v > inB || inB != inB {
+				inB = v
+			}
+		}
+		if lo >= outHi {
+			ba, bb := nan, nan
+			sBase = lo
+			for j := inHi - 1; j >= lo; j-- {
+				if v := xa[j]; v == v && !(ba > v) {
+					ba = v
+				}
+				if v := xb[j]; v == v && !(bb > v) {
+					bb = v
+				}
+				sufA[j-sBase], sufB[j-sBase] = ba, bb
+			}
+			outHi = inHi
+			inA, inB = nan, nan
+		}
+		a, b := nan, nan
+		if lo < outHi {
+			a, b = sufA[lo-sBase], sufB[lo-sBase]
+		}
+		if inA > a || a != a {
+			a = inA
+		}
+		if inB > b || b != b {
+			b = inB
+		}
+		outA[i], outB[i] = a, b
+	}
+}
+
 // RollingMedian returns the NaN-skipping median of x over each window (the mean of the
 // two middle values for an even count), into out.
 func RollingMedian(x []float64, ws Windows, out []float64) []float64 {

@@ -504,3 +504,45 @@ func TestRollKahanMeans(t *testing.T) {
 		}
 	}
 }
+
+// TestRollMaxPair checks the paired maxima against RollingMax, bit for bit, over
+// series with NaN holes (some windows without values), ties, signed zeros and gaps.
+func TestRollMaxPair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	n := 40000 // long enough to be split in halves
+	times := make([]int64, n)
+	xa, xb := make([]float64, n), make([]float64, n)
+	var t0 int64
+	for i := range n {
+		t0 += 1e9 * (1 + rng.Int64N(3))
+		if rng.IntN(300) == 0 {
+			t0 += 1e12
+		}
+		times[i] = t0
+		xa[i] = float64(rng.IntN(50)) - 25
+		xb[i] = rng.NormFloat64()
+		switch rng.IntN(12) {
+		case 0:
+			xa[i] = nan
+		case 1:
+			xb[i] = nan
+		case 2:
+			xa[i] = math.Copysign(0, -1)
+		}
+		if i%1000 < 40 {
+			xa[i], xb[i] = nan, nan // stretches without values
+		}
+	}
+	for _, w := range []int64{1, 40e9, 300e9, 5000e9} {
+		ws := CenteredWindows(times, w)
+		gotA, gotB := make([]float64, n), make([]float64, n)
+		rollMaxPair(xa, xb, ws, gotA, gotB)
+		wantA, wantB := RollingMax(xa, ws, nil), RollingMax(xb, ws, nil)
+		for i := range n {
+			if math.Float64bits(gotA[i]) != math.Float64bits(wantA[i]) && !(gotA[i] != gotA[i] && wantA[i] != wantA[i]) ||
+				math.Float64bits(gotB[i]) != math.Float64bits(wantB[i]) && !(gotB[i] != gotB[i] && wantB[i] != wantB[i]) {
+				t.Fatalf("w=%d point %d: maxima %v, %v, want %v, %v", w, i, gotA[i], gotB[i], wantA[i], wantB[i])
+			}
+		}
+	}
+}
