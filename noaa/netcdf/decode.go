@@ -32,6 +32,12 @@ const (
 
 // read returns n bytes of metadata at off, naming what is read in errors.
 func (s *source) read(off uint64, n uint64, what string) ([]byte, error) {
+	return s.readBuf(nil, off, n, what)
+}
+
+// readBuf is read into buf, grown when too small, for structures decoded
+// and dropped before buf is used again.
+func (s *source) readBuf(buf []byte, off uint64, n uint64, what string) ([]byte, error) {
 	if off == undefAddr {
 		return nil, fmt.Errorf("%s: undefined address", what)
 	}
@@ -44,7 +50,11 @@ func (s *source) read(off uint64, n uint64, what string) ([]byte, error) {
 	if total := s.meta.Add(int64(n)); total > s.size*metaFactor+metaSlack {
 		return nil, fmt.Errorf("%s at 0x%x: metadata reads exceed %dx the file size", what, off, metaFactor)
 	}
-	b := make([]byte, n)
+	b := buf[:0]
+	if uint64(cap(b)) < n {
+		b = make([]byte, n)
+	}
+	b = b[:n]
 	if err := s.readInto(b, off, what); err != nil {
 		return nil, err
 	}

@@ -55,9 +55,11 @@ type btreeV1Node struct {
 	body       []byte // key, child address, …, key, child address, last key
 }
 
-func (h *h5file) btreeV1(addr uint64, keySize int) (*btreeV1Node, error) {
+// btreeV1 reads the node at addr; its body lives in buf (grown as
+// needed) until buf is used again.
+func (h *h5file) btreeV1(addr uint64, keySize int, buf *[]byte) (*btreeV1Node, error) {
 	hs := uint64(8 + 2*h.so)
-	b, err := h.src.read(addr, hs, "v1 B-tree node")
+	b, err := h.src.readBuf(*buf, addr, hs, "v1 B-tree node")
 	if err != nil {
 		return nil, err
 	}
@@ -67,18 +69,23 @@ func (h *h5file) btreeV1(addr uint64, keySize int) (*btreeV1Node, error) {
 	n := &btreeV1Node{typ: int(b[4]), level: int(b[5])}
 	entries := uint64(binary.LittleEndian.Uint16(b[6:]))
 	body := entries*uint64(keySize+h.so) + uint64(keySize)
-	bb, err := h.src.read(addr+hs, body, "v1 B-tree node")
+	bb, err := h.src.readBuf(*buf, addr+hs, body, "v1 B-tree node")
 	if err != nil {
 		return nil, fmt.Errorf("v1 B-tree node at 0x%x: %w", addr, err)
 	}
+	*buf = bb
 	n.entries, n.body = int(entries), bb
 	return n, nil
 }
 
 // walkBtreeV1 calls leaf for every (key, child) of the leaves of the tree
-// at addr. The key passed is the left key of the child.
+// at addr. The key passed is the left key of the child, valid during the
+// call only.
 func (h *h5file) walkBtreeV1(addr uint64, keySize, wantType int, leaf func(key []byte, child uint64) error) error {
 	seen := map[uint64]bool{}
+	// One node buffer per level: a node's body is read while its
+	// children are walked. Leaves do not keep their keys.
+	var bufs [maxTreeDepth + 1][]byte
 	var walk func(a uint64, depth, parentLevel int) error
 	walk = func(a uint64, depth, parentLevel int) error {
 		if depth > maxTreeDepth {
@@ -91,7 +98,7 @@ func (h *h5file) walkBtreeV1(addr uint64, keySize, wantType int, leaf func(key [
 		if len(seen) > maxTreeNodes {
 			return fmt.Errorf("v1 B-tree at 0x%x: too many nodes", addr)
 		}
-		n, err := h.btreeV1(a, keySize)
+		n, err := h.btreeV1(a, keySize, &bufs[depth])
 		if err != nil {
 			return err
 		}
