@@ -243,8 +243,7 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	if side != nil {
 		wg.Go(side)
 	}
-	w40 := sc.centered(t, int64(sustainedWindow))
-	w5 := sc.centered(t, int64(smoothWindow))
+	w40, w5 := sc.centeredPair(t, int64(sustainedWindow), int64(smoothWindow))
 	m, s := sc.float64s(n), sc.float64s(n)
 	rollKahanMeans(l, l, w5, w40, m, s)
 	// Ar = max5(sum40(|speed(L)|)) and As = max5(sum40(|speed(S)|)), the two sums in one
@@ -612,7 +611,7 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 
 	// Clipped values at the instrument's borders: flat points near the limits or the 18 h
 	// extremes (see clippedFlags).
-	flatW := sc.centered(t, durationOf(flatIntervals*typical))
+	flatW, bridgeW := sc.centeredPair(t, durationOf(flatIntervals*typical), durationOf(bridgeIntervals*typical))
 	flat := medianBelow(v, flatW, flatVelocity, sc)
 	clipped := clippedFlags(t, l, flat, vf, af, sc)
 	high := sc.bools(n)
@@ -629,7 +628,6 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		}
 	})
 	// The bridging sum counts flags: prefix counts give it exactly.
-	bridgeW := sc.centered(t, durationOf(bridgeIntervals*typical))
 	highBefore := sc.int32s(n + 1)
 	highBefore[0] = 0
 	for i, h := range high {
@@ -932,15 +930,13 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 	var wg sync.WaitGroup
 	sc.releaseWindows(w30)
 	var b1 []float64
+	w4, w16 := sc.centeredPair(gt, int64(dipShortWindow), int64(dipLongWindow))
 	wg.Go(func() {
-		w4 := sc.centered(gt, int64(dipShortWindow))
 		b1 = rollingQuantileRanked(rankN, sortedG, w4, dipQuantile, sc.float64s(len(gt)))
-		sc.releaseWindows(w4)
 	})
-	w16 := sc.centered(gt, int64(dipLongWindow))
 	b2 := rollingQuantileRanked(rankW, sortedG, w16, dipQuantile, nmin)
-	sc.releaseWindows(w16)
 	wg.Wait()
+	sc.releaseWindows(w4, w16)
 	sc.releaseInt32(minima)
 	sc.release(sortedG)
 	out := groups[:0]

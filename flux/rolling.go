@@ -99,6 +99,61 @@ func (ws *Windows) centered(t []int64, w int64) {
 	})
 }
 
+// centeredPair is ws.centered(t, w) and wb.centered(t, wB) in one walk over t (the
+// same bounds; each step loads t[i] once for both).
+func centeredPair(t []int64, w, wB int64, ws, wb *Windows) {
+	n := len(t)
+	ws.reset(n)
+	wb.reset(n)
+	// The left end is open: t_j > t_i − off, with off = half + 1 for a closed end
+	// (integer times: t_j ≥ t_i − half ⇔ t_j > t_i − half − 1).
+	bounds := func(w int64) (half, off int64) {
+		half = w / 2
+		off = half
+		if w%2 != 0 {
+			off = half + 1
+		}
+		if w < 0 {
+			half, off = 0, 1
+		}
+		return half, off
+	}
+	halfA, offA := bounds(w)
+	halfB, offB := bounds(wB)
+	halves(n, func(from, to int) {
+		if from >= to {
+			return
+		}
+		first := func(half, off int64) (int, int) {
+			left := t[from] - off
+			lo := sort.Search(from, func(j int) bool { return t[j] > left })
+			right := t[from] + half
+			hi := from + sort.Search(n-from, func(k int) bool { return t[from+k] > right })
+			return lo, hi
+		}
+		loA, hiA := first(halfA, offA)
+		loB, hiB := first(halfB, offB)
+		for i := from; i < to; i++ {
+			ti := t[i]
+			for left := ti - offA; loA < i && t[loA] <= left; {
+				loA++
+			}
+			for left := ti - offB; loB < i && t[loB] <= left; {
+				loB++
+			}
+			hiA, hiB = max(hiA, i+1), max(hiB, i+1)
+			for right := ti + halfA; hiA < n && t[hiA] <= right; {
+				hiA++
+			}
+			for right := ti + halfB; hiB < n && t[hiB] <= right; {
+				hiB++
+			}
+			ws.Lo[i], ws.Hi[i] = int32(loA), int32(hiA)
+			wb.Lo[i], wb.Hi[i] = int32(loB), int32(hiB)
+		}
+	})
+}
+
 // CountWindows returns the centered count-based windows of k samples (pandas
 // rolling(k, center=True)): positions [i − (k − 1 − (k−1)/2), i + (k−1)/2], e.g.
 // [i − 270, i + 269] for k = 540, clipped to the group of point i. groupOf[i] is the

@@ -546,3 +546,29 @@ func TestRollMaxPair(t *testing.T) {
 		}
 	}
 }
+
+// TestCenteredPair checks that the paired walk gives each width's CenteredWindows,
+// for even, odd, zero and negative widths, over a series long enough to be split.
+func TestCenteredPair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	n := 50000
+	times := make([]int64, n)
+	var t0 int64
+	for i := range n {
+		t0 += 1 + rng.Int64N(3e9)
+		if rng.IntN(500) == 0 {
+			t0 += 5e12
+		}
+		times[i] = t0
+	}
+	for _, w := range [][2]int64{{40e9, 300e9}, {3e9 + 1, 7}, {0, -5}, {1, 18 * 3600e9}} {
+		var a, b Windows
+		centeredPair(times, w[0], w[1], &a, &b)
+		for k, got := range []Windows{a, b} {
+			want := CenteredWindows(times, w[k])
+			if !slices.Equal(got.Lo, want.Lo) || !slices.Equal(got.Hi, want.Hi) {
+				t.Fatalf("widths %v: windows of width %d differ from CenteredWindows", w, w[k])
+			}
+		}
+	}
+}

@@ -115,6 +115,14 @@ func (s *scratch) centered(t []int64, w int64) Windows {
 	return ws
 }
 
+// centeredPair returns CenteredWindows(t, wa) and CenteredWindows(t, wb) in recycled
+// storage, found in one walk.
+func (s *scratch) centeredPair(t []int64, wa, wb int64) (Windows, Windows) {
+	a, b := s.takeWindows(), s.takeWindows()
+	centeredPair(t, wa, wb, &a, &b)
+	return a, b
+}
+
 // counted returns CountWindows(groupOf, k) in recycled storage.
 func (s *scratch) counted(groupOf []int32, k int) Windows {
 	ws := s.takeWindows()
