@@ -2,6 +2,8 @@ package netcdf
 
 import (
 	"bytes"
+	"compress/zlib"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -96,5 +98,79 @@ func TestDecodeDayValues(t *testing.T) {
 				t.Errorf("%s %s: %d values, want %d", filepath.Base(p), v.Name, len(d), n)
 			}
 		}
+	}
+}
+
+// BenchmarkInflateDay inflates the stored chunks of the day variables
+// alone, one goroutine, with the package's inflater and, for reference,
+// compress/zlib.
+func BenchmarkInflateDay(b *testing.B) {
+	dir := sharedDir(b, "HELIOTIME_BENCH_DIR", "bench")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.nc"))
+	if len(files) == 0 {
+		b.Skipf("no .nc files in %s", dir)
+	}
+	type chunk struct {
+		in  []byte
+		out int
+	}
+	for _, p := range files {
+		f, err := openPath(b, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var chunks []chunk
+		total := 0
+		for _, v := range dayVars(f) {
+			if _, err := v.ReadRecords(0, 1); err != nil { // builds the chunk index
+				b.Fatal(err)
+			}
+			cb := v.Type.size()
+			for _, c := range v.h5.lay.chunk {
+				cb *= int(c)
+			}
+			for _, c := range v.h5.chunks {
+				in := make([]byte, c.size)
+				if err := f.h5.src.readInto(in, c.addr, "chunk"); err != nil {
+					b.Fatal(err)
+				}
+				chunks = append(chunks, chunk{in, cb})
+				total += cb
+			}
+		}
+		out := make([]byte, 1<<20)
+		b.Run(filepath.Base(p)+"/inflater", func(b *testing.B) {
+			b.SetBytes(int64(total))
+			var z inflater
+			for b.Loop() {
+				for _, c := range chunks {
+					if n, err := zlibInflate(c.in, out[:c.out], &z); err != nil || n != c.out {
+						b.Fatalf("%d of %d bytes: %v", n, c.out, err)
+					}
+				}
+			}
+		})
+		b.Run(filepath.Base(p)+"/compress-zlib", func(b *testing.B) {
+			b.SetBytes(int64(total))
+			var br bytes.Reader
+			var zr io.ReadCloser
+			for b.Loop() {
+				for _, c := range chunks {
+					br.Reset(c.in)
+					var err error
+					if zr == nil {
+						zr, err = zlib.NewReader(&br)
+					} else {
+						err = zr.(zlib.Resetter).Reset(&br, nil)
+					}
+					if err == nil {
+						_, err = io.ReadFull(zr, out[:c.out])
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }
