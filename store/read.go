@@ -177,7 +177,79 @@ func (db *DB) ReadFlux(ctx context.Context, req ReadRequest, emit func(Point) er
 		req.Extents = ext
 	}
 	for _, s := range Plan(req) {
-		if err := db.readSection(ctx, req.Channel, s, req.MinMax, emit); err != nil {
+		if err := db.readSplit(ctx, req.Channel, s, req.MinMax, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitRows is the estimated row count from which a section is read as two halves at
+// once, on two connections: PostgreSQL's side of a read (walking the key range and
+// sending the rows) is most of its time, and the halves keep two cores busy.
+const splitRows = 2048
+
+// splitSection cuts s in two at its middle, on a boundary of its output buckets (so that
+// no bucket straddles the halves), when it is estimated to read at least splitRows rows.
+func splitSection(s Section) (a, b Section, ok bool) {
+	spacing := s.Source.RawCadence()
+	for _, l := range Levels(s.Source) {
+		if RollupTable(s.Source, l) == s.Table {
+			spacing = l.Bucket
+		}
+	}
+	span := s.End.Sub(s.Start)
+	if spacing <= 0 || span/spacing < splitRows {
+		return s, s, false
+	}
+	mid := s.Start.Add(span / 2).Truncate(time.Microsecond)
+	if !s.Raw {
+		mid = BucketStart(mid, s.Interval)
+	}
+	if !mid.After(s.Start) || !mid.Before(s.End) {
+		return s, s, false
+	}
+	a, b = s, s
+	a.End, b.Start = mid, mid
+	return a, b, true
+}
+
+// readSplit reads a section, as two halves at once when it is large and the pool has an
+// idle connection (a busy server reads it whole rather than queue for a second one). The
+// first half streams to emit; the second half's points, at most half the answer, wait in
+// memory until the first is done.
+func (db *DB) readSplit(ctx context.Context, ch flux.Channel, s Section, minmax bool, emit func(Point) error) error {
+	first, second, ok := splitSection(s)
+	if !ok || db.pool.Stat().IdleConns() == 0 {
+		return db.readSection(ctx, ch, s, minmax, emit)
+	}
+	return db.readHalves(ctx, ch, first, second, minmax, emit)
+}
+
+// readHalves reads first and second, adjacent sections, concurrently and emits their
+// points in order. The first half releases its connection before the second half's
+// result is awaited, so concurrent reads cannot hold every connection waiting for another.
+func (db *DB) readHalves(ctx context.Context, ch flux.Channel, first, second Section, minmax bool, emit func(Point) error) error {
+	ctx2, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var tail []Point
+	done := make(chan error, 1)
+	go func() {
+		done <- db.readSection(ctx2, ch, second, minmax, func(p Point) error {
+			tail = append(tail, p)
+			return nil
+		})
+	}()
+	if err := db.readSection(ctx, ch, first, minmax, emit); err != nil {
+		cancel()
+		<-done
+		return err
+	}
+	if err := <-done; err != nil {
+		return err
+	}
+	for _, p := range tail {
+		if err := emit(p); err != nil {
 			return err
 		}
 	}
