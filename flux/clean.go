@@ -683,17 +683,12 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 	// points) are filtered at once.
 	drop := sc.bools(len(groups))
 	filter := func(from, to int) {
-		gv := make([]float64, 0, 1024)
 		for k := from; k < to; k++ {
 			pts := groups[k]
 			if len(pts) > 1 {
 				pts = pts[1:]
 			}
-			gv = gv[:0]
-			for _, i := range pts {
-				gv = append(gv, v[i])
-			}
-			drop[k] = mean(gv) > groupMaxVelocity || median(gv, gv) < flatVelocity
+			drop[k] = groupMean(v, pts) > groupMaxVelocity || groupMedianBelow(v, pts, flatVelocity)
 		}
 	}
 	split := 0
@@ -779,6 +774,56 @@ func clippedFlags(t []int64, l []float64, flat []bool, buf1, buf2 []float64, sc 
 		out[i] = nearUpper || nearLower
 	}
 	return out
+}
+
+// groupMean is mean of the values x[i], i in pts: the same sum in the same order.
+func groupMean(x []float64, pts group) float64 {
+	sum, n := 0.0, 0
+	for _, i := range pts {
+		if e := x[i]; e == e {
+			sum += e
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}
+
+// groupMedianBelow reports whether the median of the values x[i], i in pts (as median
+// computes it, NaN skipped; false for none), is below limit. Counts decide, except for
+// an even count split exactly at the limit, where the two middle values are the largest
+// value below the limit and the smallest one not below it:
+//   - more than half below: the middle values a, b are at most the largest value M below
+//     the limit, so (a + b)/2 ≤ (M + M)/2 = M < limit (rounding is monotonic, and
+//     doubling and halving are exact);
+//   - fewer than half below (or, for an odd count, not more than half): the middle
+//     values are at least the limit, and so is their mean.
+func groupMedianBelow(x []float64, pts group, limit float64) bool {
+	m, c := 0, 0
+	a, b := math.Inf(-1), math.Inf(1)
+	for _, i := range pts {
+		e := x[i]
+		switch {
+		case e < limit:
+			c++
+			m++
+			a = max(a, e)
+		case e == e:
+			m++
+			b = min(b, e)
+		}
+	}
+	switch {
+	case m == 0:
+		return false
+	case 2*c > m:
+		return true
+	case 2*c < m:
+		return false
+	}
+	return (b+a)/2 < limit
 }
 
 // intervalEstimate is the sampling interval (seconds) at each point and its median.

@@ -75,3 +75,46 @@ func TestClippedFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupMedianBelow compares the counting decision with median() < limit over random
+// groups: odd and even sizes, NaN, values equal to the limit and splits exactly at it.
+func TestGroupMedianBelow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const limit = 1e-6
+	values := []float64{0, 5e-7, 9.999e-7, limit, 1.0000001e-6, 3e-6, math.NaN()}
+	x := make([]float64, 0, 64)
+	splits := 0
+	for range 20000 {
+		x = x[:0]
+		for range 1 + rng.IntN(12) {
+			x = append(x, values[rng.IntN(len(values))])
+		}
+		pts := make(group, len(x))
+		for i := range pts {
+			pts[i] = int32(i)
+		}
+		buf := append([]float64(nil), x...)
+		want := median(buf, buf) < limit
+		if got := groupMedianBelow(x, pts, limit); got != want {
+			t.Fatalf("values %v: below %v, want %v", x, got, want)
+		}
+		if gm, wm := groupMean(x, pts), mean(x); math.Float64bits(gm) != math.Float64bits(wm) && !(gm != gm && wm != wm) {
+			t.Fatalf("values %v: mean %v, want %v", x, gm, wm)
+		}
+		below, valid := 0, 0
+		for _, v := range x {
+			if v == v {
+				valid++
+				if v < limit {
+					below++
+				}
+			}
+		}
+		if valid%2 == 0 && 2*below == valid && valid > 0 {
+			splits++
+		}
+	}
+	if splits == 0 {
+		t.Fatal("no group split exactly at the limit: the case is not tested")
+	}
+}
