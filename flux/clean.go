@@ -642,13 +642,7 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 	// removed point is lost.
 	kept := sc.int32s(n)[:0]
 	var starts []int
-	defer func() {
-		// vb holds V, ab A.
-		sc.release(vf, vb, af, ab)
-		sc.releaseBools(clipped, excessive, flat, high)
-		sc.releaseInt32(kept, highBefore)
-		sc.releaseWindows(bridgeW)
-	}()
+	defer sc.releaseInt32(kept) // the groups' points
 	prevClipped, prevHigh := false, false
 	for i := range n {
 		isHigh := high[i] || highBefore[bridgeW.Hi[i]]-highBefore[bridgeW.Lo[i]] >= 2
@@ -710,6 +704,11 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		}
 	}
 	sc.releaseBools(drop)
+	// The per-point arrays are done with (vb holds V, ab A): later stages reuse them.
+	sc.release(vf, vb, af, ab)
+	sc.releaseBools(clipped, excessive, flat, high)
+	sc.releaseInt32(highBefore)
+	sc.releaseWindows(bridgeW)
 	groups = out
 	if len(groups) == 0 {
 		return nil
