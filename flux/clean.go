@@ -274,41 +274,35 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 			slightBefore[i+1]++
 		}
 	}
-	rn := sc.float64s(n)
-	rnd := sc.float64s(n)
+	wg.Wait()
+
+	// Forces, with the shares of rough points (rn, rnd) taken from the prefix counts.
+	f := sc.float64s(n)
+	fd := sc.float64s(n)
 	halves(n, func(from, to int) {
 		for i := from; i < to; i++ {
 			lo, hi := w5.Lo[i], w5.Hi[i]
-			rn[i] = float64(roughBefore[hi]-roughBefore[lo]) / float64(hi-lo)
-			rnd[i] = float64(slightBefore[hi]-slightBefore[lo]) / float64(hi-lo)
-		}
-	})
-	sc.releaseInt32(roughBefore, slightBefore)
-	slight := sc.float64s(n)
-	wg.Wait()
-
-	f := slight
-	fd0 := sc.float64s(n)
-	fd := fd0
-	halves(n, func(from, to int) {
-		for i := from; i < to; i++ {
+			rn := float64(roughBefore[hi]-roughBefore[lo]) / float64(hi-lo)
+			rnd := float64(slightBefore[hi]-slightBefore[lo]) / float64(hi-lo)
 			valid := b2f(as[i]/ar[i] > validSlopeRatio)
-			a := min(rn[i]/roughShare, 1)
-			b := min(rnd[i]/roughShare, 1)
+			a := min(rn/roughShare, 1)
+			b := min(rnd/roughShare, 1)
 			f[i] = min(1-valid, a)
 			fd[i] = max(b-f[i], 0)
 		}
 	})
-	// Soften both forces over 40 s, in one walk (see rollKahanMeans).
+	sc.releaseInt32(roughBefore, slightBefore)
+	// Soften both forces over 40 s, in one walk (see rollKahanMeans); the unsoftened
+	// arrays then hold the corrections and serve as work arrays.
 	rollKahanMeans(f, fd, w40, w40, ar, as)
-	f, fd = ar, as
-	c := rnd
+	c := f
+	f, fd, buf := ar, as, fd
 	halves(n, func(from, to int) {
 		for i := from; i < to; i++ {
 			c[i] = (m[i]-l[i])*f[i] + clip((s[i]-l[i])*fd[i], -detailClip, detailClip)
 		}
 	})
-	lo, hi := nanPercentiles(c, 1, 99, rn, slight)
+	lo, hi := nanPercentiles(c, 1, 99, buf, m)
 	lo = max(lo-correctionSlack, -correctionLimit)
 	hi = min(hi+correctionSlack, correctionLimit)
 	out := s
@@ -317,7 +311,7 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 			out[i] = l[i] + clip(c[i], lo, hi)
 		}
 	})
-	sc.release(m, slight, c, rn, f, fd, fd0)
+	sc.release(m, c, f, fd, buf)
 	sc.releaseWindows(w40, w5)
 	return out
 }
