@@ -1,11 +1,13 @@
 package netcdf
 
 import (
+	"fmt"
 	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
 )
 
@@ -210,6 +212,56 @@ func TestDecodeShuffledInto(t *testing.T) {
 					t.Fatalf("%s big=%v, %d elements [%d, %d): %v, want %v", typ, big, n, e0, e1, got, want)
 				}
 			}
+		}
+	}
+}
+
+// TestConcurrentReads reads every variable of each file from several
+// goroutines at once, each read racing with the first read of the same
+// variable (which builds its chunk index), and compares with reads one
+// after the other. Run with -race, it checks that a File is safe for
+// concurrent use.
+func TestConcurrentReads(t *testing.T) {
+	paths := seedFiles(t)
+	dir := os.Getenv("HELIOTIME_BENCH_DIR")
+	if dir == "" {
+		dir = filepath.Join(moduleRoot(t), "..", "shared", "bench")
+	}
+	day, _ := filepath.Glob(filepath.Join(dir, "*0510*.nc")) // many chunks: parallel workers
+	paths = append(paths, day...)
+	for _, p := range paths {
+		seq, err := openPath(t, p)
+		if err != nil {
+			continue
+		}
+		want := map[string]any{}
+		for _, v := range seq.Vars() {
+			if d, err := v.Read(); err == nil {
+				want[v.Name] = d
+			}
+		}
+		f, err := openPath(t, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 4*len(f.Vars()))
+		for range 4 {
+			for _, v := range f.Vars() {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					d, err := v.Read()
+					if w, ok := want[v.Name]; ok && (err != nil || !sameValues(d, w) && !reflect.DeepEqual(d, w)) {
+						errs <- fmt.Errorf("%s %s: concurrent read differs (%v)", filepath.Base(p), v.Name, err)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
 		}
 	}
 }
