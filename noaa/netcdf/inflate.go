@@ -125,7 +125,7 @@ type codeLengths struct {
 }
 
 // add appends sym, which must come after every symbol added so far, with
-// code length l ≥ 1.
+// code length l (list 0 holds the symbols without a code).
 func (c *codeLengths) add(sym int, l uint8) {
 	c.sym[l][c.count[l]] = uint16(sym)
 	c.count[l]++
@@ -407,13 +407,15 @@ func (z *inflater) dynamic(r *bitReader) (uint, uint, error) {
 		nb -= l
 		sym := e >> entShift
 		if sym < 16 {
-			if sym != 0 {
-				eob = eob || i == 256
-				if i < nlen {
-					lits.add(i, uint8(sym))
-				} else {
-					dsts.add(i-nlen, uint8(sym))
-				}
+			// Length 0 goes to list 0 too, which no table uses: one
+			// branch fewer per length.
+			if i < nlen {
+				lits.add(i, uint8(sym))
+			} else {
+				dsts.add(i-nlen, uint8(sym))
+			}
+			if i == 256 {
+				eob = sym != 0
 			}
 			prev = uint8(sym)
 			i++
