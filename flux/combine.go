@@ -561,7 +561,7 @@ func smoothWeightsCompensated(st []int64, tau []float32, weights []float32, rowS
 			if weights[int(rowSeg[i])*nc+c] == 0 {
 				continue // faded out entirely
 			}
-			transition := 1 - math.Min(2*(sum(&k[1+2*c])/sigma), 1)
+			transition := 1 - min(2*(sum(&k[1+2*c])/sigma), 1)
 			ws[c][i] = sum(&k[2+2*c]) / sigma * transition
 		}
 	}
@@ -623,7 +623,7 @@ func smoothWeightsExact(st []int64, tau []float32, weights []float32, rowSeg []i
 			}
 			sz := pHi[1+2*c] - pLo[1+2*c]
 			sw := pHi[2+2*c] - pLo[2+2*c]
-			transition := 1 - math.Min(2*(sz/sigma), 1)
+			transition := 1 - min(2*(sz/sigma), 1)
 			ws[c][i] = sw / sigma * transition
 		}
 	}
@@ -717,7 +717,7 @@ func smoothWeightsPrefix(st []int64, tau []float32, weights []float32, rowSeg []
 				ws[c][i] = sw / sigma
 				continue
 			}
-			transition := 1 - math.Min(2*(sz/sigma), 1)
+			transition := 1 - min(2*(sz/sigma), 1)
 			ws[c][i] = sw / sigma * transition
 		}
 	}
@@ -795,7 +795,7 @@ func smoothedWeight(sz, sw, sigma float64) float64 {
 		// = 1 exactly, and w·1 = w.
 		return sw / sigma
 	}
-	transition := 1 - math.Min(2*(sz/sigma), 1)
+	transition := 1 - min(2*(sz/sigma), 1)
 	return sw / sigma * transition
 }
 
