@@ -91,6 +91,9 @@ type frame struct {
 }
 
 func join(series []Series) frame {
+	if len(series) == 2 {
+		return join2(series[0], series[1])
+	}
 	var t []int64 // read only: may be the first series' own times
 	for k, s := range series {
 		if k == 0 {
@@ -116,6 +119,40 @@ func join(series []Series) frame {
 		f.cols[c] = col
 	}
 	return f
+}
+
+// join2 is join for two series (the usual case): one merge walk yields the union of
+// times and both columns.
+func join2(a, b Series) frame {
+	n := len(a.Time) + len(b.Time)
+	t := make([]int64, n)
+	cols := make([]float32, 2*n)
+	ca, cb := cols[:n:n], cols[n:]
+	nan := float32(math.NaN())
+	at, bt := a.Time, b.Time
+	af, bf := a.Flux[:len(at)], b.Flux[:len(bt)]
+	i, j, k := 0, 0, 0
+	for ; i < len(at) && j < len(bt); k++ {
+		switch ta, tb := at[i], bt[j]; {
+		case ta < tb:
+			t[k], ca[k], cb[k] = ta, af[i], nan
+			i++
+		case ta > tb:
+			t[k], ca[k], cb[k] = tb, nan, bf[j]
+			j++
+		default:
+			t[k], ca[k], cb[k] = ta, af[i], bf[j]
+			i++
+			j++
+		}
+	}
+	for ; i < len(at); i, k = i+1, k+1 {
+		t[k], ca[k], cb[k] = at[i], af[i], nan
+	}
+	for ; j < len(bt); j, k = j+1, k+1 {
+		t[k], ca[k], cb[k] = bt[j], nan, bf[j]
+	}
+	return frame{t: t[:k:k], cols: [][]float32{ca[:k:k], cb[:k:k]}}
 }
 
 // mergeTimes returns the sorted union of two sorted, duplicate-free time slices.
