@@ -124,7 +124,20 @@ func join(series []Series) frame {
 // join2 is join for two series (the usual case): one merge walk yields the union of
 // times and both columns.
 func join2(a, b Series) frame {
+	// The union's size first (a walk without writes), so that the arrays are exact.
 	n := len(a.Time) + len(b.Time)
+	for i, j := 0, 0; i < len(a.Time) && j < len(b.Time); {
+		switch ta, tb := a.Time[i], b.Time[j]; {
+		case ta < tb:
+			i++
+		case ta > tb:
+			j++
+		default:
+			i++
+			j++
+			n--
+		}
+	}
 	t := make([]int64, n)
 	cols := make([]float32, 2*n)
 	ca, cb := cols[:n:n], cols[n:]
