@@ -924,16 +924,26 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 	}
 	// N and Wm hold values of G, taken from few of its points (the 30-min minima): rank
 	// just those values, once, for both quantile windows.
+	//
+	// Wm, the 30-min minimum of N, is the minimum of G over the union of the 30-min
+	// windows within a point's window: [Lo[Lo[i]], Hi[Hi[i]−1]) (contiguous, since every
+	// window holds its own point). So both come from G at once. Only their values
+	// matter (as ranks); the first index of Wm's minimum is also the first index of N's
+	// minimum for the windows that hold it, so it is one of N's minima and has a rank.
 	w30 := sc.centered(gt, int64(dipMinWindow))
-	argN := rollExtremeIndex(gl, w30, sc.int32s(total), false, sc)
-	nmin := sc.float64s(total)
-	for i, j := range argN {
-		nmin[i] = gl[j]
-	}
-	argW := rollExtremeIndex(nmin, w30, sc.int32s(total), false, sc)
-	for i, j := range argW {
-		argW[i] = argN[j]
-	}
+	w60 := Windows{Lo: sc.int32s(total), Hi: sc.int32s(total)}
+	halves(total, func(from, to int) {
+		for i := from; i < to; i++ {
+			w60.Lo[i] = w30.Lo[w30.Lo[i]]
+			w60.Hi[i] = w30.Hi[w30.Hi[i]-1]
+		}
+	})
+	var argN, argW []int32
+	var wgN sync.WaitGroup
+	wgN.Go(func() { argN = rollExtremeIndex(gl, w30, sc.int32s(total), false, sc) })
+	argW = rollExtremeIndex(gl, w60, sc.int32s(total), false, sc)
+	wgN.Wait()
+	sc.releaseInt32(w60.Lo, w60.Hi)
 	used := sc.bools(total)
 	minima := sc.int32s(total)[:0]
 	for _, j := range argN {
@@ -972,7 +982,7 @@ func dipFilter(t []int64, l []float64, groups []group, sc *scratch) []group {
 	wg.Go(func() {
 		b1 = rollingQuantileRanked(rankN, sortedG, w4, dipQuantile, sc.float64s(len(gt)))
 	})
-	b2 := rollingQuantileRanked(rankW, sortedG, w16, dipQuantile, nmin)
+	b2 := rollingQuantileRanked(rankW, sortedG, w16, dipQuantile, sc.float64s(len(gt)))
 	wg.Wait()
 	sc.releaseWindows(w4, w16)
 	sc.releaseInt32(minima)

@@ -118,3 +118,47 @@ func TestGroupMedianBelow(t *testing.T) {
 		t.Fatal("no group split exactly at the limit: the case is not tested")
 	}
 }
+
+// TestMinOfMinima checks the dip filter's shortcut: the rolling minimum of the rolling
+// minimum over windows W equals the minimum over the composed windows
+// [Lo[Lo[i]], Hi[Hi[i]−1]), and its first index is one of the first rolling minimum's
+// indices (so it has a rank). Values with many ties and uneven times.
+func TestMinOfMinima(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	n := 30000
+	ts := make([]int64, n)
+	x := make([]float64, n)
+	var t0 int64
+	for i := range n {
+		t0 += 1e9 * (1 + rng.Int64N(3))
+		if rng.IntN(400) == 0 {
+			t0 += 4 * 3600e9
+		}
+		ts[i] = t0
+		x[i] = float64(rng.IntN(30))
+	}
+	w := CenteredWindows(ts, 1800e9)
+	argN := rollExtremeIndex(x, w, nil, false, nil)
+	nmin := make([]float64, n)
+	for i, j := range argN {
+		nmin[i] = x[j]
+	}
+	argOld := rollExtremeIndex(nmin, w, nil, false, nil)
+	w2 := Windows{Lo: make([]int32, n), Hi: make([]int32, n)}
+	for i := range n {
+		w2.Lo[i], w2.Hi[i] = w.Lo[w.Lo[i]], w.Hi[w.Hi[i]-1]
+	}
+	argNew := rollExtremeIndex(x, w2, nil, false, nil)
+	isMin := make(map[int32]bool)
+	for _, j := range argN {
+		isMin[j] = true
+	}
+	for i := range n {
+		if got, want := x[argNew[i]], nmin[argOld[i]]; got != want {
+			t.Fatalf("point %d: minimum of minima %v, want %v", i, got, want)
+		}
+		if !isMin[argNew[i]] {
+			t.Fatalf("point %d: index %d is not a first minimum of any window", i, argNew[i])
+		}
+	}
+}
