@@ -2,8 +2,9 @@ package netcdf
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 )
 
@@ -616,5 +617,6 @@ func (h *h5file) parseSpace(b []byte) (*dataspace, error) {
 // sortByCreation orders messages by creation order when tracked,
 // otherwise leaves the header order.
 func sortByCreation[T any](xs []T, key func(T) int) {
-	sort.SliceStable(xs, func(i, j int) bool { return key(xs[i]) < key(xs[j]) })
+	// slices.SortStableFunc, not sort.SliceStable: no reflection per swap.
+	slices.SortStableFunc(xs, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
 }
