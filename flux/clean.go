@@ -190,26 +190,50 @@ func toLog10(x []float64) {
 // seconds converts a nanosecond difference the way pandas' total_seconds does.
 func seconds(ns int64) float64 { return 1e-9 * float64(ns) }
 
-// speedRange stores the forward speed (y_i − y_{i−1}) / (t_i − t_{i−1}) per second, NaN
-// at i = 0, in fwd (when not nil) and the backward speed (y_i − y_{i+1}) / (t_i − t_{i+1}),
-// NaN at the end, in bwd (when not nil), for the points from..to−1.
-func speedRange(t []int64, y, fwd, bwd []float64, from, to int) {
+// speedsAndAccelerations stores, for the points from..to−1, V = absMax(vb, vf) in v and
+// A = absMax(ab, af) in a, where vf_i = (y_i − y_{i−1}) / (t_i − t_{i−1}) per second
+// (NaN at i = 0) and vb_i = (y_i − y_{i+1}) / (t_i − t_{i+1}) (NaN at the end) are the
+// forward and backward speeds, af the forward speed of vf and ab the backward speed of
+// vb. Each speed is computed where it is needed (a neighbour's again at the range's
+// ends), without storing the four arrays.
+func speedsAndAccelerations(t []int64, y, v, a []float64, from, to int) {
 	n := len(y)
+	nan := math.NaN()
+	fwd := func(i int) float64 {
+		if i == 0 {
+			return nan
+		}
+		return (y[i] - y[i-1]) / seconds(t[i]-t[i-1])
+	}
+	bwd := func(i int) float64 {
+		if i == n-1 {
+			return nan
+		}
+		return (y[i] - y[i+1]) / seconds(t[i]-t[i+1])
+	}
+	if from >= to {
+		return
+	}
+	vfPrev := nan // vf[i−1]
+	if from > 0 {
+		vfPrev = fwd(from - 1)
+	}
+	vbi := bwd(from)
 	for i := from; i < to; i++ {
-		if fwd != nil {
-			if i == 0 {
-				fwd[i] = math.NaN()
-			} else {
-				fwd[i] = (y[i] - y[i-1]) / seconds(t[i]-t[i-1])
-			}
+		vfi := fwd(i)
+		af := nan
+		if i > 0 {
+			af = (vfi - vfPrev) / seconds(t[i]-t[i-1])
 		}
-		if bwd != nil {
-			if i == n-1 {
-				bwd[i] = math.NaN()
-			} else {
-				bwd[i] = (y[i] - y[i+1]) / seconds(t[i]-t[i+1])
-			}
+		ab := nan
+		var vbNext float64
+		if i < n-1 {
+			vbNext = bwd(i + 1)
+			ab = (vbi - vbNext) / seconds(t[i]-t[i+1])
 		}
+		v[i] = absMax(vbi, vfi)
+		a[i] = absMax(ab, af)
+		vfPrev, vbi = vfi, vbNext
 	}
 }
 
@@ -583,22 +607,11 @@ type group []int32
 // survive outlier removal, the dip, connectivity and neighbour filters.
 func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *scratch) []int32 {
 	n := len(l)
-	vf, vb, af, ab := sc.float64s(n), sc.float64s(n), sc.float64s(n), sc.float64s(n)
-	// Per point work, in two halves at once; each pass reads only the previous ones.
+	// Speeds and accelerations, forwards and backwards, and the larger of each pair:
+	// V and A, in one pass per half (see speedsAndAccelerations).
+	v, a := sc.float64s(n), sc.float64s(n)
 	halves(n, func(from, to int) {
-		speedRange(t, l, vf, vb, from, to)
-	})
-	halves(n, func(from, to int) {
-		speedRange(t, vf, af, nil, from, to)
-		speedRange(t, vb, nil, ab, from, to)
-	})
-	v := vb // V overwrites vb, a overwrites ab
-	a := ab
-	halves(n, func(from, to int) {
-		for i := from; i < to; i++ {
-			v[i] = absMax(vb[i], vf[i])
-			a[i] = absMax(ab[i], af[i])
-		}
+		speedsAndAccelerations(t, l, v, a, from, to)
 	})
 
 	interval, typical := iv.interval, iv.typical
@@ -607,7 +620,9 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 	// extremes (see clippedFlags).
 	flatW, bridgeW := sc.centeredPair(t, durationOf(flatIntervals*typical), durationOf(bridgeIntervals*typical))
 	flat := medianBelow(v, flatW, flatVelocity, sc)
-	clipped := clippedFlags(t, l, flat, vf, af, sc)
+	buf1, buf2 := sc.float64s(n), sc.float64s(n)
+	clipped := clippedFlags(t, l, flat, buf1, buf2, sc)
+	sc.release(buf1, buf2)
 	high := sc.bools(n)
 	excessive := sc.bools(n)
 	halves(n, func(from, to int) {
@@ -698,8 +713,8 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 		}
 	}
 	sc.releaseBools(drop)
-	// The per-point arrays are done with (vb holds V, ab A): later stages reuse them.
-	sc.release(vf, vb, af, ab)
+	// The per-point arrays are done with: later stages reuse them.
+	sc.release(v, a)
 	sc.releaseBools(clipped, excessive, flat, high)
 	sc.releaseInt32(highBefore)
 	sc.releaseWindows(bridgeW)

@@ -162,3 +162,59 @@ func TestMinOfMinima(t *testing.T) {
 		}
 	}
 }
+
+// speedRange, the reference for speedsAndAccelerations (the former four-array
+// computation), stores the forward speed (y_i − y_{i−1}) / (t_i − t_{i−1}) per second,
+// NaN at i = 0, in fwd (when not nil) and the backward speed (y_i − y_{i+1}) /
+// (t_i − t_{i+1}), NaN at the end, in bwd (when not nil), for the points from..to−1.
+func speedRange(t []int64, y, fwd, bwd []float64, from, to int) {
+	n := len(y)
+	for i := from; i < to; i++ {
+		if fwd != nil {
+			if i == 0 {
+				fwd[i] = math.NaN()
+			} else {
+				fwd[i] = (y[i] - y[i-1]) / seconds(t[i]-t[i-1])
+			}
+		}
+		if bwd != nil {
+			if i == n-1 {
+				bwd[i] = math.NaN()
+			} else {
+				bwd[i] = (y[i] - y[i+1]) / seconds(t[i]-t[i+1])
+			}
+		}
+	}
+}
+
+// TestSpeedsAndAccelerations compares the one-pass V and A with the four speed arrays
+// speedRange gives, bit for bit, for whole ranges and for ranges cut anywhere.
+func TestSpeedsAndAccelerations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{1, 2, 3, 50, 1000} {
+		ts := make([]int64, n)
+		y := make([]float64, n)
+		var t0 int64
+		for i := range n {
+			t0 += 1 + rng.Int64N(5e9)
+			ts[i] = t0
+			y[i] = -6 + rng.NormFloat64()
+		}
+		vf, vb, af, ab := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		speedRange(ts, y, vf, vb, 0, n)
+		speedRange(ts, vf, af, nil, 0, n)
+		speedRange(ts, vb, nil, ab, 0, n)
+		for _, cut := range []int{0, n / 3, n / 2, n - 1, n} {
+			v, a := make([]float64, n), make([]float64, n)
+			speedsAndAccelerations(ts, y, v, a, 0, cut)
+			speedsAndAccelerations(ts, y, v, a, cut, n)
+			for i := range n {
+				wv, wa := absMax(vb[i], vf[i]), absMax(ab[i], af[i])
+				same := func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) || x != x && y != y }
+				if !same(v[i], wv) || !same(a[i], wa) {
+					t.Fatalf("n=%d cut %d point %d: V %v A %v, want %v %v", n, cut, i, v[i], a[i], wv, wa)
+				}
+			}
+		}
+	}
+}
