@@ -859,27 +859,29 @@ func medianBelow(x []float64, ws Windows, limit float64, sc *scratch) []bool {
 	}
 	out := sc.bools(n)
 	defer sc.releaseInt32(valid, below)
-	for i := range n {
-		lo, hi := ws.Lo[i], ws.Hi[i]
-		m := valid[hi] - valid[lo]
-		c := below[hi] - below[lo]
-		switch {
-		case m == 0:
-		case 2*c > m:
-			out[i] = true
-		case m%2 == 0 && 2*c == m:
-			// The middle values: the largest below the limit, the smallest not below.
-			a, b := math.Inf(-1), math.Inf(1)
-			for _, v := range x[lo:hi] {
-				if v < limit {
-					a = max(a, v)
-				} else if v == v {
-					b = min(b, v)
+	halves(n, func(from, to int) {
+		for i := from; i < to; i++ {
+			lo, hi := ws.Lo[i], ws.Hi[i]
+			m := valid[hi] - valid[lo]
+			c := below[hi] - below[lo]
+			switch {
+			case m == 0:
+			case 2*c > m:
+				out[i] = true
+			case m%2 == 0 && 2*c == m:
+				// The middle values: the largest below the limit, the smallest not below.
+				a, b := math.Inf(-1), math.Inf(1)
+				for _, v := range x[lo:hi] {
+					if v < limit {
+						a = max(a, v)
+					} else if v == v {
+						b = min(b, v)
+					}
 				}
+				out[i] = (a+b)/2 < limit
 			}
-			out[i] = (a+b)/2 < limit
 		}
-	}
+	})
 	return out
 }
 
