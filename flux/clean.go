@@ -652,23 +652,32 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 	kept := sc.int32s(n)[:0]
 	var starts []int
 	defer sc.releaseInt32(kept) // the groups' points
-	prevClipped, prevHigh := false, false
+	// Per point (in two halves at once): high or bridged between highs, then whether a
+	// group starts there (a change of either flag, or a gap of more than ten intervals).
+	isHigh := sc.bools(n)
+	halves(n, func(from, to int) {
+		for i := from; i < to; i++ {
+			isHigh[i] = high[i] || highBefore[bridgeW.Hi[i]]-highBefore[bridgeW.Lo[i]] >= 2
+		}
+	})
+	starting := high // high is no longer needed
+	halves(n, func(from, to int) {
+		for i := from; i < to; i++ {
+			step := int64(60 * time.Second)
+			sp := false
+			if i > 0 {
+				step = t[i] - t[i-1]
+				sp = clipped[i] != clipped[i-1] || isHigh[i] != isHigh[i-1]
+			}
+			starting[i] = sp || seconds(step) > gapIntervals*interval[i]
+		}
+	})
+	sc.releaseBools(isHigh)
 	for i := range n {
-		isHigh := high[i] || highBefore[bridgeW.Hi[i]]-highBefore[bridgeW.Lo[i]] >= 2
-		step := int64(60 * time.Second)
-		split := false
-		if i > 0 {
-			step = t[i] - t[i-1]
-			split = clipped[i] != prevClipped || isHigh != prevHigh
-		}
-		if seconds(step) > gapIntervals*interval[i] {
-			split = true
-		}
-		prevClipped, prevHigh = clipped[i], isHigh
 		if clipped[i] || excessive[i] {
 			continue
 		}
-		if split || len(kept) == 0 {
+		if starting[i] || len(kept) == 0 {
 			starts = append(starts, len(kept))
 		}
 		kept = append(kept, int32(i))
