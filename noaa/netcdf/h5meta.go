@@ -285,7 +285,7 @@ func (h *h5file) parseAttr(b []byte, flags uint8) (h5attr, error) {
 		}
 		return n
 	}
-	h.feat.hit(fmt.Sprintf("attribute message v%d", ver))
+	h.feat.hit(versioned("attribute message", int(ver)))
 	nb := d.bytes(pad(nameLen))
 	tb := d.bytes(pad(typeLen))
 	sb := d.bytes(pad(spaceLen))

@@ -581,7 +581,7 @@ func (h *h5file) parseSpace(b []byte) (*dataspace, error) {
 	default:
 		return nil, fmt.Errorf("dataspace version %d is not supported", ver)
 	}
-	h.feat.hit(fmt.Sprintf("dataspace v%d", ver))
+	h.feat.hit(versioned("dataspace", int(ver)))
 	if rank > maxRank {
 		return nil, fmt.Errorf("dataspace rank %d exceeds %d", rank, maxRank)
 	}

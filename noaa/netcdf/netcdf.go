@@ -516,6 +516,18 @@ type features struct {
 
 func newFeatures() *features { return &features{n: map[string]int{}} }
 
+// versioned names a structure version for features, "what v1" to "what
+// v3" without formatting: it is counted for every attribute and dataspace.
+func versioned(what string, v int) string {
+	switch {
+	case what == "attribute message" && v >= 1 && v <= 3:
+		return [...]string{"attribute message v1", "attribute message v2", "attribute message v3"}[v-1]
+	case what == "dataspace" && v >= 1 && v <= 2:
+		return [...]string{"dataspace v1", "dataspace v2"}[v-1]
+	}
+	return fmt.Sprintf("%s v%d", what, v)
+}
+
 func (s *features) hit(name string) {
 	if s != nil {
 		s.mu.Lock()
