@@ -23,10 +23,9 @@ const (
 	distBits = 8
 )
 
-// Table sizes: the primary table plus room for second-level tables, twice
-// the primary size. Complete codes need much less (zlib's enough.c
-// computes the exact bound, about a third of the primary size on top for
-// these widths); the builder refuses a code that would not fit anyway.
+// Table sizes: the primary table plus as much again for second-level
+// tables, more than complete codes need (zlib's enough.c computes the
+// exact bound); the builder refuses a code that would not fit anyway.
 const (
 	litTableSize  = 2048
 	distTableSize = 1024
