@@ -412,7 +412,6 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 	}
 	flat := reuse(work.weights, nc*m)
 	work.weights = flat
-	clear(flat)
 	ws := smoothWeights(st, tau, weights, rowSeg, flat)
 
 	// Rows where some satellite keeps a weight. The segment numbers are no longer
@@ -510,7 +509,7 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 // window sums (pandas' compensated ones) advance together in one pass, with X·τ formed
 // on the fly instead of stored.
 //
-// flat (nc·m values, zero) holds the results; ws[c] is its part for satellite c.
+// flat (nc·m values, any contents) holds the results; ws[c] is its part for satellite c.
 func smoothWeights(st []int64, tau []float32, weights []float32, rowSeg []int32, flat []float64) [][]float64 {
 	m := len(st)
 	nc := len(flat) / max(m, 1)
@@ -518,17 +517,21 @@ func smoothWeights(st []int64, tau []float32, weights []float32, rowSeg []int32,
 	for c := range ws {
 		ws[c] = flat[c*m : (c+1)*m : (c+1)*m]
 	}
-	if sumsExact(tau, weights) {
-		if nc == 2 {
-			smoothWeightsPrefix2(st, tau, weights, rowSeg, ws[0], ws[1])
-		} else {
-			smoothWeightsPrefix(st, tau, weights, rowSeg, ws)
-		}
+	exact := sumsExact(tau, weights)
+	if exact && nc == 2 {
+		smoothWeightsPrefix2(st, tau, weights, rowSeg, ws[0], ws[1]) // writes every entry
+		return ws
+	}
+	// The other paths leave a weight that is zero in its segment untouched.
+	clear(flat)
+	if exact {
+		smoothWeightsPrefix(st, tau, weights, rowSeg, ws)
 		return ws
 	}
 	if smoothWeightsExact(st, tau, weights, rowSeg, ws) {
 		return ws
 	}
+	clear(flat)
 	smoothWeightsCompensated(st, tau, weights, rowSeg, ws)
 	return ws
 }
@@ -773,7 +776,8 @@ func smoothWeightsPrefix(st []int64, tau []float32, weights []float32, rowSeg []
 	}
 }
 
-// smoothWeightsPrefix2 is smoothWeightsPrefix for two satellites (the usual case), with
+// smoothWeightsPrefix2 is smoothWeightsPrefix for two satellites (the usual case),
+// writing every entry of w0 and w1 (zero where a weight is zero in its segment), with
 // the running sums in local variables rather than an array, so that each addition
 // waits only for its own sum's previous one. Every sum gets the same terms in the same
 // order, so the results are the same bit for bit.
@@ -820,19 +824,21 @@ func smoothWeightsPrefix2(st []int64, tau []float32, weights []float32, rowSeg [
 		sigma := hT - lT
 		seg := int(rowSeg[i]) * 2
 		// smoothedWeight, with its usual case (no zero weight nearby) inline.
-		if weights[seg] != 0 {
-			if sz := hZ0 - lZ0; sz == 0 && sigma > 0 {
-				w0[i] = (hW0 - lW0) / sigma
-			} else {
-				w0[i] = smoothedWeight(sz, hW0-lW0, sigma)
-			}
+		switch sz := hZ0 - lZ0; {
+		case weights[seg] == 0:
+			w0[i] = 0 // faded out entirely
+		case sz == 0 && sigma > 0:
+			w0[i] = (hW0 - lW0) / sigma
+		default:
+			w0[i] = smoothedWeight(sz, hW0-lW0, sigma)
 		}
-		if weights[seg+1] != 0 {
-			if sz := hZ1 - lZ1; sz == 0 && sigma > 0 {
-				w1[i] = (hW1 - lW1) / sigma
-			} else {
-				w1[i] = smoothedWeight(sz, hW1-lW1, sigma)
-			}
+		switch sz := hZ1 - lZ1; {
+		case weights[seg+1] == 0:
+			w1[i] = 0
+		case sz == 0 && sigma > 0:
+			w1[i] = (hW1 - lW1) / sigma
+		default:
+			w1[i] = smoothedWeight(sz, hW1-lW1, sigma)
 		}
 	}
 }

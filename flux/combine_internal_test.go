@@ -92,6 +92,11 @@ func TestSmoothWeightsExactPath(t *testing.T) {
 			}
 			smoothWeightsPrefix(st, tau, weights, rowSeg, pre)
 			two := [][]float64{make([]float64, m), make([]float64, m)}
+			for _, col := range two {
+				for k := range col {
+					col[k] = math.NaN() // every entry must be written, zero weights too
+				}
+			}
 			smoothWeightsPrefix2(st, tau, weights, rowSeg, two[0], two[1])
 			for c := range nc {
 				for k := range m {
