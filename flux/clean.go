@@ -98,8 +98,13 @@ func (c *Cleaner) Clean(s Series, r Range) Series {
 	}
 	// The sampling-interval estimate needs only the times: compute it meanwhile.
 	var iv intervalEstimate
-	ld := denoise(t, l, sc, func() { iv = intervals(t, sc) })
-	keep := removeOutliers(t, ld, iv, r, sc)
+	// The flat and bridging windows need only the times and the typical interval: they
+	// are found while the denoising softens its forces.
+	var flatW, bridgeW Windows
+	ld := denoise(t, l, sc, func() { iv = intervals(t, sc) }, func() {
+		flatW, bridgeW = sc.centeredPair(t, durationOf(flatIntervals*iv.typical), durationOf(bridgeIntervals*iv.typical))
+	})
+	keep := removeOutliers(t, ld, iv, flatW, bridgeW, r, sc)
 	out := Series{Time: make([]int64, len(keep)), Flux: make([]float32, len(keep))}
 	halves(len(keep), func(from, to int) {
 		for k, i := range keep[from:to] {
@@ -259,9 +264,10 @@ func b2f(b bool) float64 {
 // denoise returns L + C, the log flux with rough, zig-zagging stretches smoothed.
 // Independent aggregations run on two goroutines.
 //
-// side, when not nil, runs first on the second goroutine: work of the caller that
-// balances the two (at most two goroutines compute at any time).
-func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
+// side, when not nil, runs on a second goroutine from the start: work of the caller
+// that balances the two. during, when not nil, runs on a second goroutine while the
+// forces are softened (a sequential walk), after side has finished.
+func denoise(t []int64, l []float64, sc *scratch, side, during func()) []float64 {
 	n := len(l)
 	var wg sync.WaitGroup
 	if side != nil {
@@ -270,6 +276,26 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	w40, w5 := sc.centeredPair(t, int64(sustainedWindow), int64(smoothWindow))
 	m, s := sc.float64s(n), sc.float64s(n)
 	rollKahanMeans(l, l, w5, w40, m, s)
+	// Shares of rough and slightly rough points within 5 min, meanwhile (they need only
+	// S and L). A compensated sum of 0/1 flags is an exact count, so prefix counts give
+	// pandas' means exactly.
+	roughBefore := sc.int32s(n + 1)
+	slightBefore := sc.int32s(n + 1)
+	var rough sync.WaitGroup
+	rough.Go(func() {
+		roughBefore[0], slightBefore[0] = 0, 0
+		for i := range n {
+			d := math.Abs(s[i] - l[i])
+			roughBefore[i+1] = roughBefore[i]
+			slightBefore[i+1] = slightBefore[i]
+			if d > roughLimit {
+				roughBefore[i+1]++
+			}
+			if d > slightRough {
+				slightBefore[i+1]++
+			}
+		}
+	})
 	// Ar = max5(sum40(|speed(L)|)) and As = max5(sum40(|speed(S)|)), the two sums in one
 	// walk.
 	spL, spS := sc.float64s(n), sc.float64s(n)
@@ -282,22 +308,7 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	ar, as := spL, spS
 	rollMaxPair(sumL, sumS, w5, ar, as)
 	sc.release(sumL, sumS)
-	// Shares of rough and slightly rough points within 5 min. A compensated sum of 0/1
-	// flags is an exact count, so prefix counts give pandas' means exactly.
-	roughBefore := sc.int32s(n + 1)
-	slightBefore := sc.int32s(n + 1)
-	roughBefore[0], slightBefore[0] = 0, 0
-	for i := range n {
-		d := math.Abs(s[i] - l[i])
-		roughBefore[i+1] = roughBefore[i]
-		slightBefore[i+1] = slightBefore[i]
-		if d > roughLimit {
-			roughBefore[i+1]++
-		}
-		if d > slightRough {
-			slightBefore[i+1]++
-		}
-	}
+	rough.Wait()
 	wg.Wait()
 
 	// Forces, with the shares of rough points (rn, rnd) taken from the prefix counts.
@@ -317,8 +328,14 @@ func denoise(t []int64, l []float64, sc *scratch, side func()) []float64 {
 	})
 	sc.releaseInt32(roughBefore, slightBefore)
 	// Soften both forces over 40 s, in one walk (see rollKahanMeans); the unsoftened
-	// arrays then hold the corrections and serve as work arrays.
+	// arrays then hold the corrections and serve as work arrays. The caller's during runs
+	// meanwhile (after side).
+	var soften sync.WaitGroup
+	if during != nil {
+		soften.Go(during)
+	}
 	rollKahanMeans(f, fd, w40, w40, ar, as)
+	soften.Wait()
 	c := f
 	f, fd, buf := ar, as, fd
 	halves(n, func(from, to int) {
@@ -605,7 +622,7 @@ type group []int32
 
 // removeOutliers returns the indices of the points of the denoised log series l that
 // survive outlier removal, the dip, connectivity and neighbour filters.
-func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *scratch) []int32 {
+func removeOutliers(t []int64, l []float64, iv intervalEstimate, flatW, bridgeW Windows, r Range, sc *scratch) []int32 {
 	n := len(l)
 	// Speeds and accelerations, forwards and backwards, and the larger of each pair:
 	// V and A, in one pass per half (see speedsAndAccelerations).
@@ -618,7 +635,6 @@ func removeOutliers(t []int64, l []float64, iv intervalEstimate, r Range, sc *sc
 
 	// Clipped values at the instrument's borders: flat points near the limits or the 18 h
 	// extremes (see clippedFlags).
-	flatW, bridgeW := sc.centeredPair(t, durationOf(flatIntervals*typical), durationOf(bridgeIntervals*typical))
 	flat := medianBelow(v, flatW, flatVelocity, sc)
 	buf1, buf2 := sc.float64s(n), sc.float64s(n)
 	clipped := clippedFlags(t, l, flat, buf1, buf2, sc)
