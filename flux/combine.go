@@ -390,10 +390,15 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 	}
 
 	// Time weights and the 10-minute time-weighted smoothing.
-	st := reuse(work.st, m)
-	work.st = st
-	for k, i := range rows {
-		st[k] = f.t[i]
+	var st []int64
+	if m == len(f.t) {
+		st = f.t // every row kept (the usual case): rows[k] = k
+	} else {
+		st = reuse(work.st, m)
+		work.st = st
+		for k, i := range rows {
+			st[k] = f.t[i]
+		}
 	}
 	tau := reuse(work.tau, m)
 	work.tau = tau
@@ -413,6 +418,10 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 	flat := reuse(work.weights, nc*m)
 	work.weights = flat
 	ws := smoothWeights(st, tau, weights, rowSeg, flat)
+
+	if nc == 2 {
+		return combineMean2(f.cols[0], f.cols[1], rows, st, ws[0], ws[1])
+	}
 
 	// Rows where some satellite keeps a weight. The segment numbers are no longer
 	// needed, and keep never grows past the row it reads, so it takes their array.
@@ -437,19 +446,9 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 	for c := range nc {
 		vals[c] = valsFlat[c*len(keep) : (c+1)*len(keep) : (c+1)*len(keep)]
 	}
-	if nc == 2 {
-		v0 := vals[0]
-		v1 := vals[1][:len(v0)]
-		c0, c1 := f.cols[0], f.cols[1][:len(f.cols[0])]
+	for c, col := range vals {
 		for j, k := range keep {
-			i := rows[k]
-			v0[j], v1[j] = c0[i], c1[i]
-		}
-	} else {
-		for c, col := range vals {
-			for j, k := range keep {
-				col[j] = f.cols[c][rows[k]]
-			}
+			col[j] = f.cols[c][rows[k]]
 		}
 	}
 	for _, col := range vals {
@@ -457,29 +456,6 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 	}
 	n := 0
 	outT, outF := make([]int64, len(keep)), make([]float32, len(keep))
-	if nc == 2 {
-		v0, v1 := vals[0], vals[1][:len(vals[0])]
-		ws0, ws1 := ws[0], ws[1][:len(ws[0])]
-		for j, k := range keep {
-			// As below, the columns in the same order.
-			num, den := 0.0, 0.0
-			if v := v0[j]; !isNaN32(v) {
-				num += float64(v) * ws0[k]
-				den += ws0[k]
-			}
-			if v := v1[j]; !isNaN32(v) {
-				num += float64(v) * ws1[k]
-				den += ws1[k]
-			}
-			res := float32(num / den)
-			if isNaN32(res) || den == 0 {
-				continue
-			}
-			outT[n], outF[n] = st[k], res
-			n++
-		}
-		return Series{Time: outT[:n:n], Flux: outF[:n:n]}
-	}
 	for j, k := range keep {
 		num, den := 0.0, 0.0
 		for c := range nc {
@@ -498,6 +474,93 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 		n++
 	}
 	return Series{Time: outT[:n:n], Flux: outF[:n:n]}
+}
+
+// combineMean2 is the end of combineVersion for two satellites (columns c0 and c1 of
+// the frame, read at rows; times st, smoothed weights w0 and w1) in one pass: rows
+// where some satellite keeps a weight, each column's value there (a missing one
+// linear in time between the column's neighbouring values on those rows, the nearest
+// value at the edges: fillTime, computed where it is needed instead of stored), and
+// their weighted mean, columns in order. NaN means are left out.
+func combineMean2(c0, c1 []float32, rows []int32, st []int64, w0, w1 []float64) Series {
+	m := len(st)
+	w0, w1, rows = w0[:m], w1[:m], rows[:m]
+	kept := func(k int) bool { return w0[k] != 0 || w1[k] != 0 }
+	n := 0
+	for k := range m {
+		if kept(k) {
+			n++
+		}
+	}
+	if n == 0 {
+		return Series{}
+	}
+	outT, outF := make([]int64, n), make([]float32, n)
+	// Per column: the last kept row with a value (p, -1 before the first) and the
+	// next one at or after the row being filled (q, m when none is left).
+	p0, p1 := -1, -1
+	q0, q1 := 0, 0
+	n = 0
+	for k := range m {
+		a, b := w0[k], w1[k]
+		if a == 0 && b == 0 {
+			continue
+		}
+		i := rows[k]
+		v0 := c0[i]
+		if !isNaN32(v0) {
+			p0 = k
+		} else {
+			q0 = max(q0, k+1)
+			for q0 < m && (!kept(q0) || isNaN32(c0[rows[q0]])) {
+				q0++
+			}
+			v0 = fillAt(c0, rows, st, p0, q0, k)
+		}
+		v1 := c1[i]
+		if !isNaN32(v1) {
+			p1 = k
+		} else {
+			q1 = max(q1, k+1)
+			for q1 < m && (!kept(q1) || isNaN32(c1[rows[q1]])) {
+				q1++
+			}
+			v1 = fillAt(c1, rows, st, p1, q1, k)
+		}
+		num, den := 0.0, 0.0
+		if !isNaN32(v0) {
+			num += float64(v0) * a
+			den += a
+		}
+		if !isNaN32(v1) {
+			num += float64(v1) * b
+			den += b
+		}
+		res := float32(num / den)
+		if isNaN32(res) || den == 0 {
+			continue
+		}
+		outT[n], outF[n] = st[k], res
+		n++
+	}
+	return Series{Time: outT[:n:n], Flux: outF[:n:n]}
+}
+
+// fillAt is fillTime's value at kept row k of a column without a value there: p and q
+// are the kept rows with a value before and after it (-1 and len(st) when none).
+func fillAt(col []float32, rows []int32, st []int64, p, q, k int) float32 {
+	switch {
+	case p < 0 && q >= len(st):
+		return float32(math.NaN())
+	case p < 0:
+		return col[rows[q]]
+	case q >= len(st):
+		return col[rows[p]]
+	}
+	t0, t1 := float64(st[p]), float64(st[q])
+	v0, v1 := float64(col[rows[p]]), float64(col[rows[q]])
+	slope := (v1 - v0) / (t1 - t0)
+	return float32(slope*(float64(st[k])-t0) + v0)
 }
 
 // smoothWeights returns, per satellite, the smoothed and faded weights Ws at the kept
