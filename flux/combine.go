@@ -168,6 +168,102 @@ func join2(a, b Series) frame {
 	return frame{t: t[:k:k], cols: [][]float32{ca[:k:k], cb[:k:k]}}
 }
 
+// join2Gaps is join2 that also returns the rows' gap flags (as gapFlags would), set in
+// the same merge walk.
+func join2Gaps(a, b Series, r Range) (frame, []gapFlag) {
+	n := len(a.Time) + len(b.Time)
+	for i, j := 0, 0; i < len(a.Time) && j < len(b.Time); {
+		switch ta, tb := a.Time[i], b.Time[j]; {
+		case ta < tb:
+			i++
+		case ta > tb:
+			j++
+		default:
+			i++
+			j++
+			n--
+		}
+	}
+	t := make([]int64, n)
+	cols := make([]float32, 2*n)
+	flags := make([]gapFlag, n)
+	ca, cb := cols[:n:n], cols[n:]
+	nan := float32(math.NaN())
+	at, bt := a.Time, b.Time
+	af, bf := a.Flux[:len(at)], b.Flux[:len(bt)]
+	i, j, k := 0, 0, 0
+	for ; i < len(at) && j < len(bt); k++ {
+		switch ta, tb := at[i], bt[j]; {
+		case ta < tb:
+			t[k], ca[k], cb[k] = ta, af[i], nan
+			flags[k] = gapAt(at, i, r)
+			i++
+		case ta > tb:
+			t[k], ca[k], cb[k] = tb, nan, bf[j]
+			flags[k] = gapAt(bt, j, r)
+			j++
+		default:
+			t[k], ca[k], cb[k] = ta, af[i], bf[j]
+			flags[k] = gapAt(at, i, r) | gapAt(bt, j, r)
+			i++
+			j++
+		}
+	}
+	for ; i < len(at); i, k = i+1, k+1 {
+		t[k], ca[k], cb[k] = at[i], af[i], nan
+		flags[k] = gapAt(at, i, r)
+	}
+	for ; j < len(bt); j, k = j+1, k+1 {
+		t[k], ca[k], cb[k] = bt[j], nan, bf[j]
+		flags[k] = gapAt(bt, j, r)
+	}
+	return frame{t: t[:k:k], cols: [][]float32{ca[:k:k], cb[:k:k]}}, flags[:k:k]
+}
+
+// gapFlag marks a row of the clean frame that follows (gapAfter) or precedes
+// (gapBefore) a gap in some clean series.
+type gapFlag uint8
+
+const (
+	gapAfter gapFlag = 1 << iota
+	gapBefore
+)
+
+// gapAt returns the gap flags of sample i of the times ts (read over the range r, whose
+// ends count as neighbours).
+func gapAt(ts []int64, i int, r Range) gapFlag {
+	prev, next := r.Start, r.End
+	if i > 0 {
+		prev = ts[i-1]
+	}
+	if i+1 < len(ts) {
+		next = ts[i+1]
+	}
+	var f gapFlag
+	if ts[i]-prev > int64(combineGap) {
+		f = gapAfter
+	}
+	if next-ts[i] > int64(combineGap) {
+		f |= gapBefore
+	}
+	return f
+}
+
+// gapFlags returns the gap flags of the rows of the join f of the series.
+func gapFlags(f *frame, series []Series, r Range) []gapFlag {
+	flags := make([]gapFlag, len(f.t))
+	for _, s := range series {
+		row := 0
+		for j, tj := range s.Time {
+			for f.t[row] != tj {
+				row++
+			}
+			flags[row] |= gapAt(s.Time, j, r)
+		}
+	}
+	return flags
+}
+
 // mergeTimes returns the sorted union of two sorted, duplicate-free time slices.
 func mergeTimes(a, b []int64) []int64 {
 	out := make([]int64, 0, len(a)+len(b))
@@ -201,56 +297,37 @@ func combineBand(raw, clean []Series, r Range, concurrent bool) (Series, Series)
 	if len(raw) == 1 {
 		return copySeries(raw[0]), copySeries(clean[0])
 	}
-	cm := join(clean)
-
 	// Gap flags from the clean channels only, on Cm's index.
-	after := make([]bool, len(cm.t))
-	before := make([]bool, len(cm.t))
-	gap := int64(combineGap)
-	for _, s := range clean {
-		row := 0
-		for j, tj := range s.Time {
-			for cm.t[row] != tj {
-				row++
-			}
-			prev, next := r.Start, r.End
-			if j > 0 {
-				prev = s.Time[j-1]
-			}
-			if j+1 < len(s.Time) {
-				next = s.Time[j+1]
-			}
-			if tj-prev > gap {
-				after[row] = true
-			}
-			if next-tj > gap {
-				before[row] = true
-			}
-		}
+	var cm frame
+	var flags []gapFlag
+	if len(clean) == 2 {
+		cm, flags = join2Gaps(clean[0], clean[1], r)
+	} else {
+		cm = join(clean)
+		flags = gapFlags(&cm, clean, r)
 	}
 
 	rawVersion := func(w *combineWork) Series {
 		rm := join(raw)
 		// Carry the flags over to the raw index (missing: no flag).
-		rAfter := make([]bool, len(rm.t))
-		rBefore := make([]bool, len(rm.t))
+		rFlags := make([]gapFlag, len(rm.t))
 		j := 0
 		for i, ti := range rm.t {
 			for j < len(cm.t) && cm.t[j] < ti {
 				j++
 			}
 			if j < len(cm.t) && cm.t[j] == ti {
-				rAfter[i], rBefore[i] = after[j], before[j]
+				rFlags[i] = flags[j]
 			}
 		}
-		return combineVersion(rm, &cm, rAfter, rBefore, r, w)
+		return combineVersion(rm, &cm, rFlags, r, w)
 	}
 	if !concurrent {
 		// The caller runs other bands beside this one: one goroutine does both
 		// versions, one after the other, with one set of work arrays.
 		var w combineWork
 		rawOut := rawVersion(&w)
-		return rawOut, combineVersion(cm, nil, after, before, r, &w)
+		return rawOut, combineVersion(cm, nil, flags, r, &w)
 	}
 	var rawOut, cleanOut Series
 	var wg sync.WaitGroup
@@ -259,7 +336,7 @@ func combineBand(raw, clean []Series, r Range, concurrent bool) (Series, Series)
 		rawOut = rawVersion(&w)
 	})
 	var w combineWork
-	cleanOut = combineVersion(cm, nil, after, before, r, &w)
+	cleanOut = combineVersion(cm, nil, flags, r, &w)
 	wg.Wait()
 	return rawOut, cleanOut
 }
@@ -309,7 +386,7 @@ func countValid(f *frame, lo, hi int, counts []int32) {
 
 // combineVersion combines the frame f (raw or clean). For the raw version ref is the
 // clean frame Cm, whose data decides the segment weights where it has rows.
-func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *combineWork) Series {
+func combineVersion(f frame, ref *frame, flags []gapFlag, r Range, work *combineWork) Series {
 	nc := len(f.cols)
 
 	// Segments and their weights; rows that would be pure interpolation are dropped.
@@ -322,7 +399,7 @@ func combineVersion(f frame, ref *frame, after, before []bool, r Range, work *co
 	refPos := 0
 	for a := 0; a < len(f.t); {
 		b := a + 1
-		for b < len(f.t) && !before[b-1] && !after[b] {
+		for b < len(f.t) && flags[b-1]&gapBefore == 0 && flags[b]&gapAfter == 0 {
 			b++
 		}
 		// Reference rows: Cm within [t_a, t_{b−1}] for raw when there are any, else own.
