@@ -249,6 +249,25 @@ func gapAt(ts []int64, i int, r Range) gapFlag {
 	return f
 }
 
+// flagCursor reads the gap flags of rows of a frame (times t) at ascending times.
+type flagCursor struct {
+	t     []int64
+	flags []gapFlag
+	j     int
+}
+
+// at returns the flags of the row at time ti (none if there is no such row); ti must
+// not be less than at the previous call.
+func (c *flagCursor) at(ti int64) gapFlag {
+	for c.j < len(c.t) && c.t[c.j] < ti {
+		c.j++
+	}
+	if c.j < len(c.t) && c.t[c.j] == ti {
+		return c.flags[c.j]
+	}
+	return 0
+}
+
 // gapFlags returns the gap flags of the rows of the join f of the series.
 func gapFlags(f *frame, series []Series, r Range) []gapFlag {
 	flags := make([]gapFlag, len(f.t))
@@ -308,19 +327,7 @@ func combineBand(raw, clean []Series, r Range, concurrent bool) (Series, Series)
 	}
 
 	rawVersion := func(w *combineWork) Series {
-		rm := join(raw)
-		// Carry the flags over to the raw index (missing: no flag).
-		rFlags := make([]gapFlag, len(rm.t))
-		j := 0
-		for i, ti := range rm.t {
-			for j < len(cm.t) && cm.t[j] < ti {
-				j++
-			}
-			if j < len(cm.t) && cm.t[j] == ti {
-				rFlags[i] = flags[j]
-			}
-		}
-		return combineVersion(rm, &cm, rFlags, r, w)
+		return combineVersion(join(raw), &cm, flags, r, w)
 	}
 	if !concurrent {
 		// The caller runs other bands beside this one: one goroutine does both
@@ -345,6 +352,7 @@ func combineBand(raw, clean []Series, r Range, concurrent bool) (Series, Series)
 type combineWork struct {
 	rows    []int32
 	rowSeg  []int32
+	keep    []int32
 	st      []int64
 	tau     []float32
 	weights []float64
@@ -385,22 +393,31 @@ func countValid(f *frame, lo, hi int, counts []int32) {
 }
 
 // combineVersion combines the frame f (raw or clean). For the raw version ref is the
-// clean frame Cm, whose data decides the segment weights where it has rows.
+// clean frame Cm, whose data decides the segment weights where it has rows. flags are
+// the gap flags of Cm's rows (a row of f without a row of Cm at its time has none).
 func combineVersion(f frame, ref *frame, flags []gapFlag, r Range, work *combineWork) Series {
 	nc := len(f.cols)
 
 	// Segments and their weights; rows that would be pure interpolation are dropped.
-	rows := reuse(work.rows, len(f.t))[:0]     // kept rows of f
-	rowSeg := reuse(work.rowSeg, len(f.t))[:0] // segment of each kept row
-	defer func() { work.rows, work.rowSeg = rows, rowSeg }()
+	rows := reuse(work.rows, len(f.t))[:0] // kept rows of f
+	var segEnd []int32                     // per segment, the end of its kept rows
+	defer func() { work.rows = rows }()
 	var weights []float32 // nc weights per segment
 	counts := make([]int32, nc)
 	w := make([]float32, nc)
 	refPos := 0
+	gaps := flagCursor{t: f.t, flags: flags}
+	if ref != nil {
+		gaps.t = ref.t
+	}
 	for a := 0; a < len(f.t); {
 		b := a + 1
-		for b < len(f.t) && flags[b-1]&gapBefore == 0 && flags[b]&gapAfter == 0 {
-			b++
+		for prev := gaps.at(f.t[a]); b < len(f.t); b++ {
+			next := gaps.at(f.t[b])
+			if prev&gapBefore != 0 || next&gapAfter != 0 {
+				break
+			}
+			prev = next
 		}
 		// Reference rows: Cm within [t_a, t_{b−1}] for raw when there are any, else own.
 		src, lo, hi := &f, a, b
@@ -430,8 +447,7 @@ func combineVersion(f frame, ref *frame, flags []gapFlag, r Range, work *combine
 			anyWeight = anyWeight || w[c] != 0
 		}
 		if anyWeight {
-			seg := int32(len(weights) / nc)
-			added := false
+			start := len(rows)
 			if nc == 2 {
 				// Two satellites (the usual case), without the loop over columns.
 				c0, c1 := f.cols[0][a:b], f.cols[1][a:b:b]
@@ -439,8 +455,6 @@ func combineVersion(f frame, ref *frame, flags []gapFlag, r Range, work *combine
 				for k, v := range c0 {
 					if use0 && !isNaN32(v) || use1 && !isNaN32(c1[k]) {
 						rows = append(rows, int32(a+k))
-						rowSeg = append(rowSeg, seg)
-						added = true
 					}
 				}
 			} else {
@@ -448,15 +462,14 @@ func combineVersion(f frame, ref *frame, flags []gapFlag, r Range, work *combine
 					for c := range nc {
 						if w[c] != 0 && !isNaN32(f.cols[c][i]) {
 							rows = append(rows, int32(i))
-							rowSeg = append(rowSeg, seg)
-							added = true
 							break
 						}
 					}
 				}
 			}
-			if added {
+			if len(rows) > start {
 				weights = append(weights, w...)
+				segEnd = append(segEnd, int32(len(rows)))
 			}
 		}
 		a = b
@@ -480,6 +493,7 @@ func combineVersion(f frame, ref *frame, flags []gapFlag, r Range, work *combine
 	tau := reuse(work.tau, m)
 	work.tau = tau
 	maxW := int64(maxTimeWeight)
+	ts := newTauStats() // sumsExact's part on τ, in the same pass
 	for k := range m {
 		prev, next := r.Start, r.End
 		if k > 0 {
@@ -491,18 +505,19 @@ func combineVersion(f frame, ref *frame, flags []gapFlag, r Range, work *combine
 		dl := float32(min(st[k]-prev, maxW)) * float32(1e-9)
 		dr := float32(min(next-st[k], maxW)) * float32(1e-9)
 		tau[k] = dl + dr
+		ts.add(tau[k])
 	}
 	flat := reuse(work.weights, nc*m)
 	work.weights = flat
-	ws := smoothWeights(st, tau, weights, rowSeg, flat)
+	ws := smoothWeights(st, tau, weights, segEnd, flat, ts.exact(weights), &work.rowSeg)
 
 	if nc == 2 {
 		return combineMean2(f.cols[0], f.cols[1], rows, st, ws[0], ws[1])
 	}
 
-	// Rows where some satellite keeps a weight. The segment numbers are no longer
-	// needed, and keep never grows past the row it reads, so it takes their array.
-	keep := rowSeg[:0]
+	// Rows where some satellite keeps a weight.
+	keep := reuse(work.keep, m)[:0]
+	defer func() { work.keep = keep }()
 	for k := range m {
 		for c := range nc {
 			if ws[c][k] != 0 {
@@ -563,25 +578,21 @@ func combineMean2(c0, c1 []float32, rows []int32, st []int64, w0, w1 []float64) 
 	m := len(st)
 	w0, w1, rows = w0[:m], w1[:m], rows[:m]
 	kept := func(k int) bool { return w0[k] != 0 || w1[k] != 0 }
-	n := 0
-	for k := range m {
-		if kept(k) {
-			n++
-		}
-	}
-	if n == 0 {
-		return Series{}
-	}
-	outT, outF := make([]int64, n), make([]float32, n)
+	var outT []int64
+	var outF []float32
 	// Per column: the last kept row with a value (p, -1 before the first) and the
 	// next one at or after the row being filled (q, m when none is left).
 	p0, p1 := -1, -1
 	q0, q1 := 0, 0
-	n = 0
+	n := 0
 	for k := range m {
 		a, b := w0[k], w1[k]
 		if a == 0 && b == 0 {
 			continue
+		}
+		if outT == nil {
+			// The first kept row: at most m-k results (usually nearly all rows are kept).
+			outT, outF = make([]int64, m-k), make([]float32, m-k)
 		}
 		i := rows[k]
 		v0 := c0[i]
@@ -620,6 +631,9 @@ func combineMean2(c0, c1 []float32, rows []int32, st []int64, w0, w1 []float64) 
 		outT[n], outF[n] = st[k], res
 		n++
 	}
+	if outT == nil {
+		return Series{} // no kept row
+	}
 	return Series{Time: outT[:n:n], Flux: outF[:n:n]}
 }
 
@@ -641,7 +655,7 @@ func fillAt(col []float32, rows []int32, st []int64, p, q, k int) float32 {
 }
 
 // smoothWeights returns, per satellite, the smoothed and faded weights Ws at the kept
-// rows (times st, time weights tau, segment weights by rowSeg):
+// rows (times st, time weights tau, weights of segment s for rows up to segEnd[s]):
 //
 //	Ws = smooth(Wt) · (1 − min(2·smooth(Z), 1)), 0 where Wt = 0,
 //
@@ -650,17 +664,26 @@ func fillAt(col []float32, rows []int32, st []int64, p, q, k int) float32 {
 // on the fly instead of stored.
 //
 // flat (nc·m values, any contents) holds the results; ws[c] is its part for satellite c.
-func smoothWeights(st []int64, tau []float32, weights []float32, rowSeg []int32, flat []float64) [][]float64 {
+// exact is sumsExact(tau, weights); rowBuf is a work array for the rows' segment
+// numbers, which some paths use.
+func smoothWeights(st []int64, tau []float32, weights []float32, segEnd []int32, flat []float64, exact bool, rowBuf *[]int32) [][]float64 {
 	m := len(st)
 	nc := len(flat) / max(m, 1)
 	ws := make([][]float64, nc)
 	for c := range ws {
 		ws[c] = flat[c*m : (c+1)*m : (c+1)*m]
 	}
-	exact := sumsExact(tau, weights)
 	if exact && nc == 2 {
-		smoothWeightsPrefix2(st, tau, weights, rowSeg, ws[0], ws[1]) // writes every entry
+		smoothWeightsPrefix2(st, tau, weights, segEnd, ws[0], ws[1]) // writes every entry
 		return ws
+	}
+	rowSeg := reuse(*rowBuf, m)
+	*rowBuf = rowSeg
+	for s, r := 0, 0; r < m; r++ {
+		for int(segEnd[s]) <= r {
+			s++
+		}
+		rowSeg[r] = int32(s)
 	}
 	// The other paths leave a weight that is zero in its segment untouched.
 	clear(flat)
@@ -832,6 +855,35 @@ func smoothWeightsExact(st []int64, tau []float32, weights []float32, rowSeg []i
 // so the sum of all τ bounds every prefix sum. Negative, subnormal, infinite and NaN
 // terms, and weights outside [0, 1], make it report false.
 func sumsExact(tau []float32, weights []float32) bool {
+	ts := newTauStats()
+	for _, t := range tau {
+		ts.add(t)
+	}
+	return ts.exact(weights)
+}
+
+// tauStats gathers what sumsExact needs of the time weights, one at a time in order.
+type tauStats struct {
+	min   float64 // smallest positive τ (+Inf: none)
+	total float64 // their sum in float64, in order
+	bad   bool    // some τ is negative or NaN
+}
+
+func newTauStats() tauStats { return tauStats{min: math.Inf(1)} }
+
+func (s *tauStats) add(t32 float32) {
+	t := float64(t32)
+	if !(t >= 0) {
+		s.bad = true
+	}
+	if t > 0 {
+		s.min = min(s.min, t)
+	}
+	s.total += t
+}
+
+// exact is sumsExact for the time weights added to s.
+func (s tauStats) exact(weights []float32) bool {
 	wMin := float32(1)
 	for _, w := range weights {
 		if !(w >= 0 && w <= 1) {
@@ -841,18 +893,10 @@ func sumsExact(tau []float32, weights []float32) bool {
 			wMin = min(wMin, w)
 		}
 	}
-	tMin := math.Inf(1)
-	total := 0.0
-	for _, t32 := range tau {
-		t := float64(t32)
-		if !(t >= 0) {
-			return false
-		}
-		if t > 0 {
-			tMin = min(tMin, t)
-		}
-		total += t
+	if s.bad {
+		return false
 	}
+	tMin, total := s.min, s.total
 	if total == 0 {
 		return true // all terms zero
 	}
@@ -920,52 +964,75 @@ func smoothWeightsPrefix(st []int64, tau []float32, weights []float32, rowSeg []
 // writing every entry of w0 and w1 (zero where a weight is zero in its segment), with
 // the running sums in local variables rather than an array, so that each addition
 // waits only for its own sum's previous one. Every sum gets the same terms in the same
-// order, so the results are the same bit for bit.
-func smoothWeightsPrefix2(st []int64, tau []float32, weights []float32, rowSeg []int32, w0, w1 []float64) {
+// order, so the results are the same bit for bit. Segment s holds the rows up to
+// segEnd[s] (ascending, the last one m): the walks follow the segments of their rows
+// instead of reading a segment number per row.
+func smoothWeightsPrefix2(st []int64, tau []float32, weights []float32, segEnd []int32, w0, w1 []float64) {
 	m := len(st)
+	if m == 0 {
+		return
+	}
 	// Sums up to the windows' upper (h) and lower (l) ends: τ, Z·τ and Wt·τ per satellite.
 	var hT, hZ0, hW0, hZ1, hW1 float64
 	var lT, lZ0, lW0, lZ1, lW1 float64
 	half := int64(weightSmoothing) / 2
 	lo, hi := 0, 0
+	// The segments of rows lo, hi and i, and their weights.
+	sLo, sHi, sI := 0, 0, 0
+	aLo, bLo := weights[0], weights[1]
+	aHi, bHi := aLo, bLo
+	aI, bI := aLo, bLo
 	for i := range m {
 		for lo < i && st[lo] <= st[i]-half {
+			if int(segEnd[sLo]) <= lo {
+				for int(segEnd[sLo]) <= lo {
+					sLo++
+				}
+				aLo, bLo = weights[2*sLo], weights[2*sLo+1]
+			}
 			t32 := tau[lo]
 			tj := float64(t32)
-			seg := int(rowSeg[lo]) * 2
-			a, b := weights[seg], weights[seg+1]
 			lT += tj
-			if a == 0 {
+			if aLo == 0 {
 				lZ0 += tj
 			}
-			lW0 += float64(a * t32)
-			if b == 0 {
+			lW0 += float64(aLo * t32)
+			if bLo == 0 {
 				lZ1 += tj
 			}
-			lW1 += float64(b * t32)
+			lW1 += float64(bLo * t32)
 			lo++
 		}
 		for hi < i+1 || hi < m && st[hi] <= st[i]+half {
+			if int(segEnd[sHi]) <= hi {
+				for int(segEnd[sHi]) <= hi {
+					sHi++
+				}
+				aHi, bHi = weights[2*sHi], weights[2*sHi+1]
+			}
 			t32 := tau[hi]
 			tj := float64(t32)
-			seg := int(rowSeg[hi]) * 2
-			a, b := weights[seg], weights[seg+1]
 			hT += tj
-			if a == 0 {
+			if aHi == 0 {
 				hZ0 += tj
 			}
-			hW0 += float64(a * t32)
-			if b == 0 {
+			hW0 += float64(aHi * t32)
+			if bHi == 0 {
 				hZ1 += tj
 			}
-			hW1 += float64(b * t32)
+			hW1 += float64(bHi * t32)
 			hi++
 		}
+		if int(segEnd[sI]) <= i {
+			for int(segEnd[sI]) <= i {
+				sI++
+			}
+			aI, bI = weights[2*sI], weights[2*sI+1]
+		}
 		sigma := hT - lT
-		seg := int(rowSeg[i]) * 2
 		// smoothedWeight, with its usual case (no zero weight nearby) inline.
 		switch sz := hZ0 - lZ0; {
-		case weights[seg] == 0:
+		case aI == 0:
 			w0[i] = 0 // faded out entirely
 		case sz == 0 && sigma > 0:
 			w0[i] = (hW0 - lW0) / sigma
@@ -973,7 +1040,7 @@ func smoothWeightsPrefix2(st []int64, tau []float32, weights []float32, rowSeg [
 			w0[i] = smoothedWeight(sz, hW0-lW0, sigma)
 		}
 		switch sz := hZ1 - lZ1; {
-		case weights[seg+1] == 0:
+		case bI == 0:
 			w1[i] = 0
 		case sz == 0 && sigma > 0:
 			w1[i] = (hW1 - lW1) / sigma

@@ -97,7 +97,13 @@ func TestSmoothWeightsExactPath(t *testing.T) {
 					col[k] = math.NaN() // every entry must be written, zero weights too
 				}
 			}
-			smoothWeightsPrefix2(st, tau, weights, rowSeg, two[0], two[1])
+			var segEnd []int32 // the same segments as ends of their rows
+			for k := 1; k <= m; k++ {
+				if k == m || rowSeg[k] != rowSeg[k-1] {
+					segEnd = append(segEnd, int32(k))
+				}
+			}
+			smoothWeightsPrefix2(st, tau, weights, segEnd, two[0], two[1])
 			for c := range nc {
 				for k := range m {
 					if math.Float64bits(pre[c][k]) != math.Float64bits(comp[c][k]) {
