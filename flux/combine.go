@@ -406,18 +406,25 @@ func combineVersion(f frame, ref *frame, flags []gapFlag, r Range, work *combine
 	counts := make([]int32, nc)
 	w := make([]float32, nc)
 	refPos := 0
-	gaps := flagCursor{t: f.t, flags: flags}
+	var gaps flagCursor // the raw rows' flags, read from Cm's rows
 	if ref != nil {
-		gaps.t = ref.t
+		gaps = flagCursor{t: ref.t, flags: flags}
 	}
 	for a := 0; a < len(f.t); {
 		b := a + 1
-		for prev := gaps.at(f.t[a]); b < len(f.t); b++ {
-			next := gaps.at(f.t[b])
-			if prev&gapBefore != 0 || next&gapAfter != 0 {
-				break
+		if ref == nil {
+			// The clean frame: the flags are its own rows'.
+			for b < len(f.t) && flags[b-1]&gapBefore == 0 && flags[b]&gapAfter == 0 {
+				b++
 			}
-			prev = next
+		} else {
+			for prev := gaps.at(f.t[a]); b < len(f.t); b++ {
+				next := gaps.at(f.t[b])
+				if prev&gapBefore != 0 || next&gapAfter != 0 {
+					break
+				}
+				prev = next
+			}
 		}
 		// Reference rows: Cm within [t_a, t_{b−1}] for raw when there are any, else own.
 		src, lo, hi := &f, a, b
