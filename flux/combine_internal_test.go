@@ -18,6 +18,7 @@ func TestSmoothWeightsExactPath(t *testing.T) {
 		wantExact int   // 1: the exact path must be taken, 0: must not, −1: either
 	}{
 		{"1 s cadence", 1e9, 0, 1},
+		{"0.25 s cadence (2400 rows per window)", 0.25e9, 0, 1},
 		{"2 s cadence", 2e9, 0, 1},
 		{"1 min cadence", 60e9, 0, 1},
 		{"irregular steps", 1e9, 1e9, -1},
