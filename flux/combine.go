@@ -883,8 +883,8 @@ func (s *tauStats) add(t32 float32) {
 	if !(t >= 0) {
 		s.bad = true
 	}
-	if t > 0 {
-		s.min = min(s.min, t)
+	if t > 0 && t < s.min { // t is no NaN, s.min no NaN: min(s.min, t)
+		s.min = t
 	}
 	s.total += t
 }
