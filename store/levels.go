@@ -21,9 +21,9 @@ func BucketOrigin() time.Time { return time.Unix(BucketOriginUnix, 0).UTC() }
 
 // Levels returns the rollup levels of src, finest first. Each level's bucket is a multiple
 // of the one below it (2-5x), so a level is computed from the level below, and a request
-// for N points served from a rollup reads at most about 5·N rows, for the usual zooms 1-2·N (a day:
-// 30 s buckets; a week: 5 min; a month: 20 min; a year: 4 h). Live raw rows come every
-// minute, so live levels start at 5 minutes.
+// for N points served from a rollup reads at most about 5·N rows, for the usual zooms
+// 1-2·N (a day: 30 s buckets; a week: 5 min; a month: 20 min; a year: 4 h). Live raw
+// rows come every minute, so live levels start at 5 minutes.
 func Levels(src flux.Source) []Level {
 	live := []Level{
 		{"5m", 5 * time.Minute}, {"10m", 10 * time.Minute}, {"20m", 20 * time.Minute},
