@@ -43,6 +43,7 @@ type Section struct {
 	Raw        bool          // rows of the raw table, not re-bucketed
 	Interval   time.Duration // output bucket size (0 when Raw)
 	Start, End time.Time     // [Start, End) on the table's time column
+	Spacing    time.Duration // time between the table's rows: the raw cadence or the bucket
 }
 
 // Interval returns (end - start) / points rounded to whole microseconds, half to even, as
@@ -68,16 +69,22 @@ func Interval(start, end time.Time, points int) time.Duration {
 // coarsest rollup whose bucket is at most the interval, or the raw table re-bucketed when
 // no rollup is fine enough. It returns the table and whether rows are served raw.
 func ChooseTable(src flux.Source, interval time.Duration) (table string, raw bool) {
-	if interval <= src.RawCadence() {
-		return RawTable(src), true
+	table, _, raw = chooseTable(src, interval)
+	return table, raw
+}
+
+// chooseTable is ChooseTable, also returning the time between the chosen table's rows.
+func chooseTable(src flux.Source, interval time.Duration) (table string, spacing time.Duration, raw bool) {
+	table, spacing = RawTable(src), src.RawCadence()
+	if interval <= spacing {
+		return table, spacing, true
 	}
-	table = RawTable(src)
 	for _, l := range Levels(src) {
 		if l.Bucket <= interval {
-			table = RollupTable(src, l)
+			table, spacing = RollupTable(src, l), l.Bucket
 		}
 	}
-	return table, false
+	return table, spacing, false
 }
 
 // BucketStart returns the start of the bucket of size w holding t on the grid anchored at
@@ -124,8 +131,8 @@ func Plan(req ReadRequest) []Section {
 		}
 	}
 	section := func(src flux.Source, start, end time.Time) Section {
-		table, raw := ChooseTable(src, interval)
-		s := Section{Source: src, Table: table, Raw: raw, Start: start, End: end}
+		table, spacing, raw := chooseTable(src, interval)
+		s := Section{Source: src, Table: table, Raw: raw, Start: start, End: end, Spacing: spacing}
 		if !raw {
 			s.Interval = interval
 		}
@@ -192,14 +199,8 @@ const splitRows = 2048
 // splitSection cuts s in two at its middle, on a boundary of its output buckets (so that
 // no bucket straddles the halves), when it is estimated to read at least splitRows rows.
 func splitSection(s Section) (a, b Section, ok bool) {
-	spacing := s.Source.RawCadence()
-	for _, l := range Levels(s.Source) {
-		if RollupTable(s.Source, l) == s.Table {
-			spacing = l.Bucket
-		}
-	}
 	span := s.End.Sub(s.Start)
-	if spacing <= 0 || span/spacing < splitRows {
+	if s.Spacing <= 0 || span/s.Spacing < splitRows {
 		return s, s, false
 	}
 	mid := s.Start.Add(span / 2).Truncate(time.Microsecond)
