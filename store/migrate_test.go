@@ -17,7 +17,7 @@ import (
 func schemaTables() []string {
 	tables := []string{"flux_extent", "heliotime_settings", "import_file"}
 	for _, src := range []flux.Source{flux.SourceArchive, flux.SourceLive} {
-		tables = append(tables, store.RawTable(src))
+		tables = append(tables, store.RawTable(src), store.BlockTable(src))
 		for _, l := range store.Levels(src) {
 			tables = append(tables, store.RollupTable(src, l))
 		}
@@ -126,8 +126,9 @@ func TestMigrateUpDownUp(t *testing.T) {
 }
 
 // TestMigrateDenseLevels upgrades a store holding data from schema 1 to the latest: the
-// levels added by migration 2 are filled from the data already stored, and every rollup
-// key covers the values the read path selects.
+// levels added by migration 2 are filled from the data already stored, every rollup key
+// covers its values, and migration 3 packs every level into blocks (CheckConsistent
+// compares them with its own packing of the tables).
 func TestMigrateDenseLevels(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.New(t)

@@ -58,7 +58,7 @@ const usec = int64(time.Microsecond)
 // WriteBatch writes one batch in one transaction: for each channel delete its raw rows in
 // Replace and COPY the series' points inside Replace (binary COPY), recompute every
 // touched rollup bucket level by level from the level below (the first from the raw rows),
-// update flux_extent (first/last/row_count, deleting the row when a channel becomes empty),
+// repack every touched block of each level (block.go), update flux_extent (first/last/row_count, deleting the row when a channel becomes empty),
 // and record Files in import_file. All or nothing: on any error, including a cancelled
 // ctx, nothing of the batch is visible.
 //
@@ -86,6 +86,9 @@ func (db *DB) WriteBatch(ctx context.Context, b Batch) (WriteStats, error) {
 		}
 		delta := make(map[flux.Channel]int64, len(chans))
 		if err := writeRaw(ctx, tx, b.Source, chans, &st, delta); err != nil {
+			return err
+		}
+		if err := writeRawBlocks(ctx, tx, b.Source, chans); err != nil {
 			return err
 		}
 		var err error
@@ -270,6 +273,16 @@ func writeRaw(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWr
 		}
 	}
 	return nil
+}
+
+// writeRawBlocks packs the raw blocks of the written ranges: after writeRaw, the rows of
+// each channel inside its range are exactly its points.
+func writeRawBlocks(ctx context.Context, tx pgx.Tx, src flux.Source, chans []channelWrite) error {
+	ws := make([]blockWrite, len(chans))
+	for i, c := range chans {
+		ws[i] = blockWrite{ch: c.ch, outer: c.replace, inner: c.replace, rows: levelRows{time: c.time, min: c.flux, max: c.flux}}
+	}
+	return writeBlocks(ctx, tx, src, RawTable(src), 0, ws)
 }
 
 // diffStored compares c's new points with its stored rows in c's range: del are the
@@ -490,8 +503,9 @@ func writeRollups(ctx context.Context, tx pgx.Tx, src flux.Source, chans []chann
 		table := RollupTable(src, lv)
 		size := int64(lv.Bucket)
 		var (
-			rows  []bucketRow
-			edges []touchedRange
+			rows   []bucketRow
+			edges  []touchedRange
+			blocks = make([]blockWrite, 0, len(chans))
 		)
 		delSat, delBand, delClean := []int16{}, []string{}, []bool{}
 		delFrom, delTo := []time.Time{}, []time.Time{}
@@ -505,6 +519,7 @@ func writeRollups(ctx context.Context, tx pgx.Tx, src flux.Source, chans []chann
 				End:   origin + floorDiv(c.replace.End-origin, size)*size,
 			}
 			touched = append(touched, touchedRange{c.ch, lv, outer})
+			blocks = append(blocks, blockWrite{ch: c.ch, outer: outer, inner: inner})
 			delSat = append(delSat, c.ch.Satellite)
 			delBand = append(delBand, c.ch.Band.String())
 			delClean = append(delClean, c.ch.Clean)
@@ -520,7 +535,9 @@ func writeRollups(ctx context.Context, tx pgx.Tx, src flux.Source, chans []chann
 			if inner.End < outer.End {
 				edges = append(edges, touchedRange{c.ch, lv, flux.Range{Start: inner.End, End: outer.End}})
 			}
+			first := len(rows)
 			rows = appendBuckets(rows, c, inner, origin, size)
+			blocks[len(blocks)-1].rows = bucketLevelRows(rows[first:])
 		}
 		if len(chans) > 0 {
 			_, err := tx.Exec(ctx, `DELETE FROM `+table+` AS r USING unnest($1::smallint[], $2::text[], $3::boolean[], $4::timestamptz[], $5::timestamptz[])
@@ -543,9 +560,21 @@ func writeRollups(ctx context.Context, tx pgx.Tx, src flux.Source, chans []chann
 				return nil, err
 			}
 		}
+		if err := writeBlocks(ctx, tx, src, table, lv.Bucket, blocks); err != nil {
+			return nil, err
+		}
 		below = table
 	}
 	return touched, nil
+}
+
+// bucketLevelRows returns rollup rows as levelRows.
+func bucketLevelRows(rows []bucketRow) levelRows {
+	out := levelRows{time: make([]int64, len(rows)), min: make([]float32, len(rows)), max: make([]float32, len(rows))}
+	for i, r := range rows {
+		out.time[i], out.min[i], out.max[i] = r.start, r.min, r.max
+	}
+	return out
 }
 
 // encodeBuckets encodes rollup rows in PostgreSQL's binary COPY format (they are about

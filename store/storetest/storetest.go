@@ -10,11 +10,14 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -154,4 +157,107 @@ func CheckConsistent(t *testing.T, db *store.DB, src flux.Source) {
 	if diff != 0 {
 		t.Errorf("flux_extent of %s differs from the raw rows in %d rows", src, diff)
 	}
+	CheckBlocks(t, db, src)
+}
+
+// blockKey names one block.
+type blockKey struct {
+	satellite int16
+	band      string
+	clean     bool
+	bucket    int32
+	start     int64 // Unix microseconds
+}
+
+// CheckBlocks asserts that src's block table holds exactly the rows of every level, packed
+// as store/block.go describes (packed here independently, from the level tables' rows),
+// and that no block is stored compressed.
+func CheckBlocks(t *testing.T, db *store.DB, src flux.Source) {
+	t.Helper()
+	ctx := context.Background()
+	table := store.BlockTable(src)
+	want := map[blockKey][]byte{}
+	levels := append([]store.Level{{Name: "raw"}}, store.Levels(src)...)
+	origin := store.BucketOriginUnix * int64(1e6)
+	for _, l := range levels {
+		level, vals := store.RawTable(src), "flux, flux"
+		unit := int64(1) // offsets in microseconds for raw rows, seconds for rollups
+		if l.Bucket > 0 {
+			level, vals, unit = store.RollupTable(src, l), "flux_min, flux_max", 1e6
+		}
+		span := store.BlockSpan(l.Bucket).Microseconds()
+		rows, err := db.Pool().Query(ctx, `SELECT satellite, band::text, is_clean, time, `+vals+` FROM `+level+` ORDER BY 1, 2, 3, 4`)
+		if err != nil {
+			t.Fatalf("read %s: %v", level, err)
+		}
+		for rows.Next() {
+			var (
+				k      blockKey
+				tm     time.Time
+				lo, hi float32
+			)
+			if err := rows.Scan(&k.satellite, &k.band, &k.clean, &tm, &lo, &hi); err != nil {
+				t.Fatalf("read %s: %v", level, err)
+			}
+			us := tm.UnixMicro()
+			k.bucket = int32(l.Bucket / time.Second)
+			k.start = origin + (us-origin)/span*span
+			if (us-origin)%span < 0 {
+				k.start -= span
+			}
+			b := binary.BigEndian.AppendUint32(want[k], uint32(int32((us-k.start)/unit)))
+			if l.Bucket > 0 {
+				b = binary.BigEndian.AppendUint32(b, math.Float32bits(lo))
+			}
+			want[k] = binary.BigEndian.AppendUint32(b, math.Float32bits(hi))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("read %s: %v", level, err)
+		}
+	}
+	rows, err := db.Pool().Query(ctx, `SELECT satellite, band::text, is_clean, bucket, start, data, pg_column_size(data) >= octet_length(data) FROM `+table)
+	if err != nil {
+		t.Fatalf("read %s: %v", table, err)
+	}
+	defer rows.Close()
+	got := 0
+	for rows.Next() {
+		var (
+			k     blockKey
+			start time.Time
+			data  []byte
+			plain bool
+		)
+		if err := rows.Scan(&k.satellite, &k.band, &k.clean, &k.bucket, &start, &data, &plain); err != nil {
+			t.Fatalf("read %s: %v", table, err)
+		}
+		k.start = start.UnixMicro()
+		got++
+		w, ok := want[k]
+		switch {
+		case !ok:
+			t.Errorf("%s: block %+v (%d bytes) has no rows in its level", table, k, len(data))
+		case !bytes.Equal(w, data):
+			t.Errorf("%s: block %+v holds %d bytes, its level's rows pack to %d (first difference at byte %d)",
+				table, k, len(data), len(w), firstDiff(w, data))
+		case !plain:
+			t.Errorf("%s: block %+v is stored compressed", table, k)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("read %s: %v", table, err)
+	}
+	if got != len(want) {
+		t.Errorf("%s holds %d blocks, the levels' rows make %d", table, got, len(want))
+	}
+}
+
+// firstDiff returns the index of the first byte where a and b differ.
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS flux_archive_block, flux_live_block;
