@@ -61,6 +61,9 @@ func insert(t *testing.T, db *store.DB, src flux.Source, ch flux.Channel, times 
 			t.Fatal(err)
 		}
 	}
+	if err := db.RepackBlocks(ctx, src); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func fixture(t *testing.T, name string) []byte {
@@ -342,7 +345,7 @@ func TestQueryTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `LOCK TABLE flux_archive_4h IN ACCESS EXCLUSIVE MODE`); err != nil {
+	if _, err := tx.Exec(ctx, `LOCK TABLE flux_archive_block IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
 	s := New(db, Options{Logger: quiet, QueryTimeout: 300 * time.Millisecond})

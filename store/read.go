@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -184,73 +183,7 @@ func (db *DB) ReadFlux(ctx context.Context, req ReadRequest, emit func(Point) er
 		req.Extents = ext
 	}
 	for _, s := range Plan(req) {
-		if err := db.readSplit(ctx, req.Channel, s, req.MinMax, emit); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// splitRows is the estimated row count from which a section is read as two halves at
-// once, on two connections: PostgreSQL's side of a read (walking the key range and
-// sending the rows) is most of its time, and the halves keep two cores busy.
-const splitRows = 2048
-
-// splitSection cuts s in two at its middle, on a boundary of its output buckets (so that
-// no bucket straddles the halves), when it is estimated to read at least splitRows rows.
-func splitSection(s Section) (a, b Section, ok bool) {
-	span := s.End.Sub(s.Start)
-	if s.Spacing <= 0 || span/s.Spacing < splitRows {
-		return s, s, false
-	}
-	mid := s.Start.Add(span / 2).Truncate(time.Microsecond)
-	if !s.Raw {
-		mid = BucketStart(mid, s.Interval)
-	}
-	if !mid.After(s.Start) || !mid.Before(s.End) {
-		return s, s, false
-	}
-	a, b = s, s
-	a.End, b.Start = mid, mid
-	return a, b, true
-}
-
-// readSplit reads a section, as two halves at once when it is large and the pool has an
-// idle connection (a busy server reads it whole rather than queue for a second one). The
-// first half streams to emit; the second half's points, at most half the answer, wait in
-// memory until the first is done.
-func (db *DB) readSplit(ctx context.Context, ch flux.Channel, s Section, minmax bool, emit func(Point) error) error {
-	first, second, ok := splitSection(s)
-	if !ok || db.pool.Stat().IdleConns() == 0 {
-		return db.readSection(ctx, ch, s, minmax, emit)
-	}
-	return db.readHalves(ctx, ch, first, second, minmax, emit)
-}
-
-// readHalves reads first and second, adjacent sections, concurrently and emits their
-// points in order. The first half releases its connection before the second half's
-// result is awaited, so concurrent reads cannot hold every connection waiting for another.
-func (db *DB) readHalves(ctx context.Context, ch flux.Channel, first, second Section, minmax bool, emit func(Point) error) error {
-	ctx2, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var tail []Point
-	done := make(chan error, 1)
-	go func() {
-		done <- db.readSection(ctx2, ch, second, minmax, func(p Point) error {
-			tail = append(tail, p)
-			return nil
-		})
-	}()
-	if err := db.readSection(ctx, ch, first, minmax, emit); err != nil {
-		cancel()
-		<-done
-		return err
-	}
-	if err := <-done; err != nil {
-		return err
-	}
-	for _, p := range tail {
-		if err := emit(p); err != nil {
+		if err := db.readSection(ctx, req.Channel, s, req.MinMax, emit); err != nil {
 			return err
 		}
 	}
@@ -285,61 +218,56 @@ func (db *DB) ChannelExtents(ctx context.Context, ch flux.Channel) ([]Extent, er
 	return out, nil
 }
 
-// readSection streams one section. Every query walks the table's primary key
-// (satellite, band, is_clean, time) over one index range in key order and fetches only
-// the columns the answer needs: raw rows (time, flux), rollup rows (time, [flux_min,]
-// flux_max), which the rollups' covering keys answer from the index alone. The rows are
-// re-bucketed here as they arrive (bucketer), a bucket emitted as soon as the first row of
-// the next one arrives, so PostgreSQL neither groups nor sorts and the answer streams.
-// Rows in PostgreSQL's binary format (pgx asks for it with prepared statements) are
-// decoded straight from their bytes.
+// readSection streams one section from the blocks of its table's level (block.go): one
+// query walks the block table's key (satellite, band, is_clean, bucket, start) over the
+// blocks overlapping the section, in key order; their rows inside the section are
+// re-bucketed here as they are unpacked (bucketer), a bucket emitted as soon as the first
+// row of the next one arrives, so PostgreSQL neither groups nor sorts and the answer
+// streams, one block (a few kilobytes) in memory at a time.
 func (db *DB) readSection(ctx context.Context, ch flux.Channel, s Section, minmax bool, emit func(Point) error) error {
-	isRaw := s.Table == RawTable(s.Source)
-	args := []any{ch.Satellite, ch.Band.String(), ch.Clean, s.Start, s.End}
-	cols := "time, flux"
-	switch {
-	case !isRaw && minmax:
-		cols = "time, flux_min, flux_max"
-	case !isRaw:
-		cols = "time, flux_max"
+	var bucket time.Duration // the level read: 0 for the raw rows, else its bucket
+	if s.Table != RawTable(s.Source) {
+		bucket = s.Spacing
 	}
-	sql := `SELECT ` + cols + ` FROM ` + s.Table + `
-		WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND time >= $4 AND time < $5
-		ORDER BY time`
+	from := BucketStart(s.Start, BlockSpan(bucket))
 	what := fmt.Sprintf("read %s %s over %s", s.Table, ch, flux.RangeOf(s.Start, s.End))
-	rows, err := db.pool.Query(ctx, sql, args...)
+	rows, err := db.pool.Query(ctx, `SELECT start, data FROM `+BlockTable(s.Source)+`
+		WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND bucket = $4 AND start >= $5 AND start < $6
+		ORDER BY start`, ch.Satellite, ch.Band.String(), ch.Clean, int32(bucket/time.Second), from, s.End)
 	if err != nil {
 		return readError(what, ctx, err)
 	}
 	defer rows.Close()
-	twoCols := !isRaw && minmax
 	b := bucketer{interval: s.Interval.Microseconds(), minmax: minmax, emit: emit}
 	if s.Raw {
 		b.interval = 0
 	}
-	allBinary := true
-	for _, fd := range rows.FieldDescriptions() {
-		allBinary = allBinary && fd.Format == pgx.BinaryFormatCode
-	}
+	lo, hi := s.Start.UnixMicro(), s.End.UnixMicro()
+	fds := rows.FieldDescriptions()
+	raw := len(fds) == 2 && fds[0].Format == pgx.BinaryFormatCode && fds[1].Format == pgx.BinaryFormatCode
 	var (
-		r  row
-		tm time.Time
+		start time.Time
+		data  []byte
 	)
 	for rows.Next() {
-		if allBinary {
-			err = r.decode(rows.RawValues(), twoCols)
-		} else if twoCols {
-			err = rows.Scan(&tm, &r.min, &r.max)
-			r.us = tm.UnixMicro()
-		} else {
-			err = rows.Scan(&tm, &r.max)
-			r.us, r.min = tm.UnixMicro(), r.max
-		}
-		if err != nil {
+		// In PostgreSQL's binary format (pgx asks for it with prepared statements) the
+		// block is used in place, without a copy.
+		if v := rows.RawValues(); raw && len(v) == 2 && len(v[0]) == 8 {
+			start, data = time.UnixMicro(int64(binary.BigEndian.Uint64(v[0]))+pgEpochUnixMicro), v[1]
+		} else if err := rows.Scan(&start, &data); err != nil {
 			return readError(what, ctx, err)
 		}
-		if err := b.add(r); err != nil {
-			return err
+		br, err := newBlockReader(data, start.UnixMicro(), bucket)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		for r, ok := br.next(); ok; r, ok = br.next() {
+			if r.us < lo || r.us >= hi {
+				continue
+			}
+			if err := b.add(r); err != nil {
+				return err
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -356,34 +284,6 @@ const pgEpochUnixMicro = 946684800 * 1_000_000
 type row struct {
 	us       int64
 	min, max float32
-}
-
-// decode reads a row of (timestamptz, real) or (timestamptz, real, real) in binary
-// format; with one value column min is max.
-func (r *row) decode(vals [][]byte, twoCols bool) error {
-	want := 2
-	if twoCols {
-		want = 3
-	}
-	if len(vals) != want || len(vals[0]) != 8 {
-		return fmt.Errorf("unexpected row shape: %d columns", len(vals))
-	}
-	for _, v := range vals[1:] {
-		if len(v) != 4 {
-			return fmt.Errorf("unexpected real value of %d bytes", len(v))
-		}
-	}
-	t := int64(binary.BigEndian.Uint64(vals[0]))
-	if t == math.MaxInt64 || t == math.MinInt64 {
-		return errors.New("infinite timestamp")
-	}
-	r.us = t + pgEpochUnixMicro
-	r.max = math.Float32frombits(binary.BigEndian.Uint32(vals[len(vals)-1]))
-	r.min = r.max
-	if twoCols {
-		r.min = math.Float32frombits(binary.BigEndian.Uint32(vals[1]))
-	}
-	return nil
 }
 
 // bucketer re-buckets rows arriving in time order into buckets of interval microseconds

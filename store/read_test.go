@@ -188,6 +188,15 @@ func (f fixture) raw(src flux.Source, ch flux.Channel, times []time.Time, vals [
 		src.String(), ch.Satellite, ch.Band.String(), ch.Clean); err != nil {
 		f.t.Fatal(err)
 	}
+	f.pack(src)
+}
+
+// pack rebuilds src's blocks from the tables the fixture wrote into.
+func (f fixture) pack(src flux.Source) {
+	f.t.Helper()
+	if err := f.db.RepackBlocks(f.ctx, src); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 // rollupsFromRaw fills every rollup level of src from the raw table with date_bin on the
@@ -202,6 +211,7 @@ func (f fixture) rollupsFromRaw(src flux.Source) {
 			f.t.Fatal(err)
 		}
 	}
+	f.pack(src)
 }
 
 func (f fixture) read(req store.ReadRequest) []store.Point {
@@ -237,6 +247,7 @@ func TestReadLevelChoice(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		f.pack(src)
 	}
 	const us = time.Microsecond
 	cases := []struct {
@@ -292,85 +303,6 @@ func TestReadLevelChoice(t *testing.T) {
 				t.Errorf("plan %+v, raw want %v", plan, c.raw)
 			}
 		})
-	}
-}
-
-// TestReadSplit checks that a large section read as two halves at once gives exactly the
-// points of the whole read, for raw rows served as they are, raw rows re-bucketed and
-// rollups, and that small sections and sections too short for a bucket boundary stay whole.
-func TestReadSplit(t *testing.T) {
-	f := newFixture(t)
-	base := ts("2024-05-10T00:00:00Z")
-	var times []time.Time
-	var vals []float32
-	for i := range 30000 { // 8 h 20 min of 1 s data
-		times = append(times, base.Add(time.Duration(i)*time.Second))
-		vals = append(vals, float32(1e-6*(1+float64((i*7919)%1000)/100)))
-	}
-	f.raw(flux.SourceArchive, combined, times, vals)
-	f.rollupsFromRaw(flux.SourceArchive)
-	collect := func(read func(emit func(store.Point) error) error) []store.Point {
-		var out []store.Point
-		if err := read(func(p store.Point) error { out = append(out, p); return nil }); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	cases := []struct {
-		start, end string
-		points     int
-		split      bool
-	}{
-		{"2024-05-10T00:00:00.5Z", "2024-05-10T01:00:00Z", 5000, true}, // raw rows, 3,600
-		{"2024-05-10T00:00:00Z", "2024-05-10T08:00:00Z", 5000, true},   // raw, re-bucketed 5.76 s
-		{"2024-05-10T00:17:03Z", "2024-05-10T08:17:03Z", 2000, true},   // 10 s rollup, re-bucketed 14.4 s
-		{"2024-05-10T00:00:00Z", "2024-05-10T08:00:00Z", 10, false},    // 30 min buckets: 20 m rollup, 24 rows
-		{"2024-05-10T00:00:00Z", "2024-05-10T00:30:00Z", 2000, false},  // 1,800 raw rows
-	}
-	for _, c := range cases {
-		req := store.ReadRequest{Channel: combined, Start: ts(c.start), End: ts(c.end), Points: c.points,
-			Sources: []flux.Source{flux.SourceArchive}, MinMax: true}
-		plan := store.Plan(req)
-		if len(plan) != 1 {
-			t.Fatalf("%+v: plan %+v", c, plan)
-		}
-		a, b, ok := store.SplitSection(plan[0])
-		if ok != c.split {
-			t.Fatalf("%+v: split %v, want %v", c, ok, c.split)
-		}
-		if !ok {
-			continue
-		}
-		if !a.Start.Equal(plan[0].Start) || !a.End.Equal(b.Start) || !b.End.Equal(plan[0].End) ||
-			!plan[0].Raw && !store.BucketStart(a.End, plan[0].Interval).Equal(a.End) {
-			t.Fatalf("%+v: halves %v-%v, %v-%v of %+v", c, a.Start, a.End, b.Start, b.End, plan[0])
-		}
-		whole := collect(func(emit func(store.Point) error) error {
-			return f.db.ReadSection(f.ctx, combined, plan[0], true, emit)
-		})
-		halves := collect(func(emit func(store.Point) error) error {
-			return f.db.ReadHalves(f.ctx, combined, a, b, true, emit)
-		})
-		if len(whole) < 1000 || len(halves) != len(whole) {
-			t.Fatalf("%+v: %d points in halves, %d whole", c, len(halves), len(whole))
-		}
-		for i := range whole {
-			if !halves[i].Time.Equal(whole[i].Time) || halves[i].Min != whole[i].Min || halves[i].Max != whole[i].Max {
-				t.Fatalf("%+v: point %d = %+v, whole read %+v", c, i, halves[i], whole[i])
-			}
-		}
-		if got := f.read(req); len(got) != len(whole) {
-			t.Errorf("%+v: ReadFlux gave %d points, want %d", c, len(got), len(whole))
-		}
-	}
-	// A failing half fails the read: a cancelled context stops both.
-	ctx, cancel := context.WithCancel(f.ctx)
-	cancel()
-	plan := store.Plan(store.ReadRequest{Channel: combined, Start: ts(cases[0].start), End: ts(cases[0].end),
-		Points: 5000, Sources: []flux.Source{flux.SourceArchive}})
-	a, b, _ := store.SplitSection(plan[0])
-	if err := f.db.ReadHalves(ctx, combined, a, b, false, func(store.Point) error { return nil }); err == nil {
-		t.Error("ReadHalves with a cancelled context succeeded")
 	}
 }
 
@@ -585,7 +517,7 @@ func TestReadTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback(f.ctx) }()
-	if _, err := tx.Exec(f.ctx, `LOCK TABLE flux_archive_1h IN ACCESS EXCLUSIVE MODE`); err != nil {
+	if _, err := tx.Exec(f.ctx, `LOCK TABLE flux_archive_block IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(f.ctx, 300*time.Millisecond)
@@ -621,7 +553,7 @@ func TestReadStatementTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `LOCK TABLE flux_archive_1h IN ACCESS EXCLUSIVE MODE`); err != nil {
+	if _, err := tx.Exec(ctx, `LOCK TABLE flux_archive_block IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
 	start := ts("2024-01-01T00:00:00Z")
