@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -527,6 +528,41 @@ func TestReadTimeout(t *testing.T) {
 		Sources: []flux.Source{flux.SourceArchive}}, func(store.Point) error { return nil })
 	if !errors.Is(err, store.ErrQueryTimeout) {
 		t.Fatalf("err = %v, want ErrQueryTimeout", err)
+	}
+}
+
+// TestReadCorruptBlock checks that a block whose data is not a whole number of packed rows
+// (edited by hand, or damaged) fails the read with an error naming the table and the
+// block, and that RepackBlocks mends it.
+func TestReadCorruptBlock(t *testing.T) {
+	f := newFixture(t)
+	start := ts("2024-01-01T00:00:00Z")
+	var times []time.Time
+	var vals []float32
+	for i := range 3600 {
+		times = append(times, start.Add(time.Duration(i)*time.Second))
+		vals = append(vals, float32(i))
+	}
+	f.raw(flux.SourceArchive, combined, times, vals)
+	req := store.ReadRequest{Channel: combined, Start: start, End: start.Add(time.Hour), Points: 3600,
+		Sources: []flux.Source{flux.SourceArchive}}
+	if got := f.read(req); len(got) != 3600 || got[3599].Max != 3599 {
+		t.Fatalf("read gave %d points", len(got))
+	}
+	for _, edit := range []string{`data || '\x00'::bytea`, `substr(data, 1, 13)`} {
+		if _, err := f.db.Pool().Exec(f.ctx, `UPDATE flux_archive_block SET data = `+edit+` WHERE bucket = 0 AND start = $1`,
+			start.Add(960*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		err := f.db.ReadFlux(f.ctx, req, func(store.Point) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), "flux_archive") || !strings.Contains(err.Error(), "2024-01-01T00:16:00Z") ||
+			!strings.Contains(err.Error(), "not a whole number") {
+			t.Errorf("%s: err = %v, want one naming the table and the block", edit, err)
+		}
+		f.pack(flux.SourceArchive)
+		if got := f.read(req); len(got) != 3600 {
+			t.Errorf("after RepackBlocks: %d points", len(got))
+		}
 	}
 }
 

@@ -87,6 +87,7 @@ func TestWriteBatch(t *testing.T) {
 	comb := flux.Channel{Satellite: 0, Band: flux.BandLong}
 
 	d0 := at("2024-05-10T00:00:00Z")
+	origin := store.BucketOriginUnix * int64(time.Second)
 	tests := []struct {
 		name   string
 		src    flux.Source
@@ -110,6 +111,12 @@ func TestWriteBatch(t *testing.T) {
 		}},
 		{"archive empty a channel", flux.SourceArchive, []store.ChannelWrite{
 			{Channel: comb, Series: flux.Series{}, Replace: flux.Range{Start: d0 - 2*day, End: d0 + 3*day}},
+		}},
+		{"archive across the grid origin", flux.SourceArchive, []store.ChannelWrite{
+			// 2 days on each side of 2000-01-03, unaligned: blocks and buckets before the
+			// origin start at negative offsets from it
+			{Channel: flux.Channel{Satellite: 8, Band: flux.BandShort}, Series: mkSeries(8, origin-2*day+333e3, 2*int64(time.Second), 86400*2),
+				Replace: flux.Range{Start: origin - 2*day - 7e9, End: origin + 2*day - 5e9}},
 		}},
 		{"live", flux.SourceLive, []store.ChannelWrite{
 			{Channel: flux.Channel{Satellite: 19, Band: flux.BandLong}, Series: mkSeries(7, d0+30e9, int64(time.Minute), 3000), Replace: flux.Range{Start: d0 + 17e9, End: d0 + 2*day}},
