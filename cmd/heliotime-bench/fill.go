@@ -36,7 +36,7 @@ func newFillCmd(stdout io.Writer, log *slog.Logger) *cobra.Command {
 		Long: `Write a synthetic flux record of 12 channels (GOES 16 and 18 and the combined signal,
 both bands, raw and clean) through store.WriteBatch: 1 s archive rows for --years (or
 --days) ending --archive-lag days before --end, and 60 s live rows for the last
---live-days days before --end. Rollups and extents are maintained by the write path as in
+--live-days days before --end. Rollups, blocks and extents are maintained by the write path as in
 a real import. Prints the write rate and the storage used per raw row.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runFill(cmd.Context(), stdout, log, opts) },
@@ -141,7 +141,8 @@ func runFill(ctx context.Context, stdout io.Writer, log *slog.Logger, opts fillO
 	for _, l := range store.Levels(flux.SourceArchive) {
 		rollups = append(rollups, store.RollupTable(flux.SourceArchive, l))
 	}
-	tables := append([]string{store.RawTable(flux.SourceArchive), store.RawTable(flux.SourceLive)}, rollups...)
+	tables := append([]string{store.RawTable(flux.SourceArchive), store.RawTable(flux.SourceLive),
+		store.BlockTable(flux.SourceArchive), store.BlockTable(flux.SourceLive)}, rollups...)
 	for _, l := range store.Levels(flux.SourceLive) {
 		tables = append(tables, store.RollupTable(flux.SourceLive, l))
 	}
@@ -152,18 +153,20 @@ func runFill(ctx context.Context, stdout io.Writer, log *slog.Logger, opts fillO
 	}
 	log.Info("vacuumed and analyzed", "tables", len(tables), "elapsed", time.Since(vacuumBegin).Round(time.Second))
 
-	var rawBytes, rawRows, rollupBytes int64
+	var rawBytes, rawRows, rollupBytes, blockBytes int64
 	if err := db.Pool().QueryRow(ctx, `SELECT pg_total_relation_size('flux_archive'),
 		(SELECT coalesce(sum(row_count), 0)::bigint FROM flux_extent WHERE source = 'archive'),
-		(SELECT sum(pg_total_relation_size(t))::bigint FROM unnest($1::text[]) AS t)`, rollups).Scan(&rawBytes, &rawRows, &rollupBytes); err != nil {
+		(SELECT sum(pg_total_relation_size(t))::bigint FROM unnest($1::text[]) AS t),
+		pg_total_relation_size($2)`, rollups, store.BlockTable(flux.SourceArchive)).Scan(&rawBytes, &rawRows, &rollupBytes, &blockBytes); err != nil {
 		return fmt.Errorf("measure storage: %w", err)
 	}
 	fmt.Fprintf(stdout, "archive: %d raw rows in %s (%.0f rows/s, rollups and extents included)\n",
 		rows, archiveTime.Round(time.Millisecond), float64(rows)/archiveTime.Seconds())
 	fmt.Fprintf(stdout, "live: %d raw rows in %s\n", liveRows, liveTime.Round(time.Millisecond))
 	if rawRows > 0 {
-		fmt.Fprintf(stdout, "storage: flux_archive %d bytes for %d rows = %.1f bytes per raw row (table + primary key); archive rollups %d bytes = %.1f bytes per raw row\n",
-			rawBytes, rawRows, float64(rawBytes)/float64(rawRows), rollupBytes, float64(rollupBytes)/float64(rawRows))
+		per := func(b int64) float64 { return float64(b) / float64(rawRows) }
+		fmt.Fprintf(stdout, "storage: flux_archive %d bytes for %d rows = %.1f bytes per raw row (table + primary key); archive rollups %d bytes = %.1f bytes per raw row; archive blocks %d bytes = %.1f bytes per raw row\n",
+			rawBytes, rawRows, per(rawBytes), rollupBytes, per(rollupBytes), blockBytes, per(blockBytes))
 	}
 	return nil
 }
