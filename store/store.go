@@ -41,10 +41,11 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	if opt.StatementTimeout > 0 {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(opt.StatementTimeout.Milliseconds())
 	}
-	// Every read walks one primary-key range in time order. With the default page cost
-	// (4, for spinning disks) the planner prefers a bitmap scan of the raw table and a
-	// sort, which delivers no row before the last one is read; a cost for solid-state
-	// storage streams the rows in key order. A URL parameter random_page_cost wins.
+	// Reads walk one primary-key range in key order (the blocks; the write path's probes
+	// and comparisons of raw rows). With the default page cost (4, for spinning disks) the
+	// planner prefers a bitmap scan of a large range and a sort, which delivers no row
+	// before the last one is read; a cost for solid-state storage streams the rows in key
+	// order. A URL parameter random_page_cost wins.
 	if _, set := cfg.ConnConfig.RuntimeParams["random_page_cost"]; !set {
 		cfg.ConnConfig.RuntimeParams["random_page_cost"] = "1.1"
 	}
