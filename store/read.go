@@ -171,8 +171,9 @@ func Plan(req ReadRequest) []Section {
 var ErrQueryTimeout = errors.New("query took too long to execute")
 
 // ReadFlux streams the points of a request to emit in time order, section by section,
-// straight from the database rows (nothing is collected). It returns the first error of
-// the database or of emit; a read cut short by ctx's deadline returns an error wrapping
+// straight from the database rows (nothing is collected). The sections' queries are sent
+// together, in one round trip, and their answers read in order. It returns the first error
+// of the database or of emit; a read cut short by ctx's deadline returns an error wrapping
 // ErrQueryTimeout.
 func (db *DB) ReadFlux(ctx context.Context, req ReadRequest, emit func(Point) error) error {
 	if req.Extents == nil && (len(req.Sources) == 0 || len(req.Sources) == 2) {
@@ -182,12 +183,43 @@ func (db *DB) ReadFlux(ctx context.Context, req ReadRequest, emit func(Point) er
 		}
 		req.Extents = ext
 	}
-	for _, s := range Plan(req) {
-		if err := db.readSection(ctx, req.Channel, s, req.MinMax, emit); err != nil {
+	plan := Plan(req)
+	if len(plan) == 0 {
+		return nil
+	}
+	var batch pgx.Batch
+	for _, s := range plan {
+		batch.Queue(`SELECT start, data FROM `+BlockTable(s.Source)+`
+			WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND bucket = $4 AND start >= $5 AND start < $6
+			ORDER BY start`,
+			req.Channel.Satellite, req.Channel.Band.String(), req.Channel.Clean, int32(s.level()/time.Second),
+			BucketStart(s.Start, BlockSpan(s.level())), s.End)
+	}
+	res := db.pool.SendBatch(ctx, &batch)
+	for _, s := range plan {
+		what := fmt.Sprintf("read %s %s over %s", s.Table, req.Channel, flux.RangeOf(s.Start, s.End))
+		rows, err := res.Query()
+		if err != nil {
+			res.Close()
+			return readError(what, ctx, err)
+		}
+		if err := readSection(ctx, what, rows, s, req.MinMax, emit); err != nil {
+			res.Close()
 			return err
 		}
 	}
+	if err := res.Close(); err != nil {
+		return readError("read "+req.Channel.String(), ctx, err)
+	}
 	return nil
+}
+
+// level returns the bucket of the level a section reads: 0 for the raw rows.
+func (s Section) level() time.Duration {
+	if s.Table == RawTable(s.Source) {
+		return 0
+	}
+	return s.Spacing
 }
 
 // ChannelExtents returns the stored coverage of one channel in each source that has it.
@@ -218,25 +250,14 @@ func (db *DB) ChannelExtents(ctx context.Context, ch flux.Channel) ([]Extent, er
 	return out, nil
 }
 
-// readSection streams one section from the blocks of its table's level (block.go): one
-// query walks the block table's key (satellite, band, is_clean, bucket, start) over the
-// blocks overlapping the section, in key order; their rows inside the section are
-// re-bucketed here as they are unpacked (bucketer), a bucket emitted as soon as the first
-// row of the next one arrives, so PostgreSQL neither groups nor sorts and the answer
-// streams, one block (a few kilobytes) in memory at a time.
-func (db *DB) readSection(ctx context.Context, ch flux.Channel, s Section, minmax bool, emit func(Point) error) error {
-	var bucket time.Duration // the level read: 0 for the raw rows, else its bucket
-	if s.Table != RawTable(s.Source) {
-		bucket = s.Spacing
-	}
-	from := BucketStart(s.Start, BlockSpan(bucket))
-	what := fmt.Sprintf("read %s %s over %s", s.Table, ch, flux.RangeOf(s.Start, s.End))
-	rows, err := db.pool.Query(ctx, `SELECT start, data FROM `+BlockTable(s.Source)+`
-		WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND bucket = $4 AND start >= $5 AND start < $6
-		ORDER BY start`, ch.Satellite, ch.Band.String(), ch.Clean, int32(bucket/time.Second), from, s.End)
-	if err != nil {
-		return readError(what, ctx, err)
-	}
+// readSection streams one section from the blocks of its level (block.go), the answer of
+// a query walking the block table's key (satellite, band, is_clean, bucket, start) over
+// the blocks overlapping the section, in key order. The blocks' rows inside the section
+// are re-bucketed here as they are unpacked (bucketer), a bucket emitted as soon as the
+// first row of the next one arrives, so PostgreSQL neither groups nor sorts and the answer
+// streams, one block (a few kilobytes) in memory at a time. It closes rows; what names
+// the section in errors (emit's errors are returned as they are).
+func readSection(ctx context.Context, what string, rows pgx.Rows, s Section, minmax bool, emit func(Point) error) error {
 	defer rows.Close()
 	b := bucketer{interval: s.Interval.Microseconds(), minmax: minmax, emit: emit}
 	if s.Raw {
@@ -244,7 +265,7 @@ func (db *DB) readSection(ctx context.Context, ch flux.Channel, s Section, minma
 	}
 	lo, hi := s.Start.UnixMicro(), s.End.UnixMicro()
 	fds := rows.FieldDescriptions()
-	raw := len(fds) == 2 && fds[0].Format == pgx.BinaryFormatCode && fds[1].Format == pgx.BinaryFormatCode
+	binaryRows := len(fds) == 2 && fds[0].Format == pgx.BinaryFormatCode && fds[1].Format == pgx.BinaryFormatCode
 	var (
 		start time.Time
 		data  []byte
@@ -252,12 +273,12 @@ func (db *DB) readSection(ctx context.Context, ch flux.Channel, s Section, minma
 	for rows.Next() {
 		// In PostgreSQL's binary format (pgx asks for it with prepared statements) the
 		// block is used in place, without a copy.
-		if v := rows.RawValues(); raw && len(v) == 2 && len(v[0]) == 8 {
+		if v := rows.RawValues(); binaryRows && len(v) == 2 && len(v[0]) == 8 {
 			start, data = time.UnixMicro(int64(binary.BigEndian.Uint64(v[0]))+pgEpochUnixMicro), v[1]
 		} else if err := rows.Scan(&start, &data); err != nil {
 			return readError(what, ctx, err)
 		}
-		br, err := newBlockReader(data, start.UnixMicro(), bucket)
+		br, err := newBlockReader(data, start.UnixMicro(), s.level())
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
