@@ -70,8 +70,9 @@ type Server struct {
 	extAt time.Time
 	ext   []store.Extent
 
-	bufs sync.Pool // *bytes.Buffer
-	gzip sync.Pool // *gzip.Writer
+	bufs   sync.Pool // *bytes.Buffer
+	bodies sync.Pool // *[]byte: /flux answers
+	gzip   sync.Pool // *gzip.Writer
 }
 
 // New returns the API server for db.
@@ -96,6 +97,7 @@ func New(db *store.DB, opt Options) *Server {
 	}
 	s := &Server{db: db, opt: opt, log: opt.Logger}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.bodies.New = func() any { return new([]byte) }
 	routes := map[string]http.HandlerFunc{
 		"/flux":         s.handleFlux,
 		"/status":       s.handleStatus,
@@ -207,37 +209,25 @@ func (s *Server) handleFlux(w http.ResponseWriter, r *http.Request) {
 		writeDetail(w, http.StatusBadRequest, `"start" timestamp must be before "end" timestamp.`)
 		return
 	}
-	buf := s.bufs.Get().(*bytes.Buffer)
-	defer s.putBuf(buf)
-	buf.Reset()
-	buf.WriteByte('[')
-	n := 0
+	body := s.bodies.Get().(*[]byte)
+	defer s.bodies.Put(body)
+	out := append((*body)[:0], '[')
 	minmax := p.Aggregate == AggregateMinMax
+	enc := pointEncoder{minmax: minmax}
 	req := store.ReadRequest{Channel: p.Channel, Start: start, End: end, Points: p.Resolution,
 		Sources: p.Sources, MinMax: minmax, Extents: ext}
 	err = s.db.ReadFlux(ctx, req, func(pt store.Point) error {
-		if n > 0 {
-			buf.WriteByte(',')
-		}
-		n++
-		b := buf.AvailableBuffer()
-		b = append(b, '[')
-		b = strconv.AppendInt(b, epochMillis(pt.Time), 10)
-		b = append(b, ',')
-		if minmax {
-			b = appendFlux(b, pt.Min)
-			b = append(b, ',')
-		}
-		b = appendFlux(b, pt.Max)
-		b = append(b, ']')
-		buf.Write(b)
+		out = enc.append(out, pt)
 		return nil
 	})
+	if cap(out) <= maxPooled {
+		*body = out
+	}
 	if err != nil {
 		s.dbFailure(w, r, err)
 		return
 	}
-	buf.WriteByte(']')
+	out = append(out, ']')
 	// Stable when the window ends well before the last data of the source serving its end.
 	stableUntil := newest
 	if a, ok := servesEnd[flux.SourceArchive]; ok && containsSource(sources, flux.SourceArchive) {
@@ -249,11 +239,15 @@ func (s *Server) handleFlux(w http.ResponseWriter, r *http.Request) {
 	}
 	// Time spent on the request before writing the answer, for clients and benchmarks.
 	w.Header().Set("Server-Timing", "app;dur="+strconv.FormatFloat(float64(time.Since(begin).Microseconds())/1000, 'f', 3, 64))
-	s.writeBody(w, r, http.StatusOK, "application/json", buf.Bytes(), cacheControl(age), true)
+	s.writeBody(w, r, http.StatusOK, "application/json", out, cacheControl(age), true)
 }
 
+// maxPooled is the largest buffer kept for reuse: a rare huge answer is left to the
+// garbage collector rather than held.
+const maxPooled = 4 << 20
+
 func (s *Server) putBuf(b *bytes.Buffer) {
-	if b.Cap() <= 4<<20 {
+	if b.Cap() <= maxPooled {
 		s.bufs.Put(b)
 	}
 }
@@ -280,26 +274,6 @@ func containsSource(list []flux.Source, s flux.Source) bool {
 		}
 	}
 	return false
-}
-
-// epochMillis returns t in Unix milliseconds rounded from microseconds, halves away from
-// zero, as the original's SQL (epoch seconds × 1000 cast to bigint) does.
-func epochMillis(t time.Time) int64 {
-	us := t.UnixMicro()
-	if us < 0 {
-		return -((-us + 500) / 1000)
-	}
-	return (us + 500) / 1000
-}
-
-// appendFlux appends a flux value as the shortest JSON number that reads back as the same
-// float32; a non-finite value (never written by the import) as null.
-func appendFlux(b []byte, v float32) []byte {
-	f := float64(v)
-	if f != f || f > 3.5e38 || f < -3.5e38 {
-		return append(b, "null"...)
-	}
-	return strconv.AppendFloat(b, f, 'g', -1, 32)
 }
 
 // statusBody is GET /status's answer.
