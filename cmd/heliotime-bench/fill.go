@@ -160,7 +160,7 @@ func runFill(ctx context.Context, stdout io.Writer, log *slog.Logger, opts fillO
 		pg_total_relation_size($2)`, rollups, store.BlockTable(flux.SourceArchive)).Scan(&rawBytes, &rawRows, &rollupBytes, &blockBytes); err != nil {
 		return fmt.Errorf("measure storage: %w", err)
 	}
-	fmt.Fprintf(stdout, "archive: %d raw rows in %s (%.0f rows/s, rollups and extents included)\n",
+	fmt.Fprintf(stdout, "archive: %d raw rows in %s (%.0f rows/s, rollups, blocks and extents included)\n",
 		rows, archiveTime.Round(time.Millisecond), float64(rows)/archiveTime.Seconds())
 	fmt.Fprintf(stdout, "live: %d raw rows in %s\n", liveRows, liveTime.Round(time.Millisecond))
 	if rawRows > 0 {
