@@ -9,12 +9,12 @@ import (
 
 // pointEncoder appends the elements of /flux's JSON array: [epoch_ms,flux] or, with
 // minmax, [epoch_ms,min,max], comma-separated. Formatting the numbers is most of what a
-// 2000-point answer costs in Go; consecutive timestamps share their leading digits, which
-// are formatted once per million milliseconds (appendMillis).
+// 2000-point answer costs in Go; the timestamps of an answer share their leading digits,
+// which are formatted once (appendMillis).
 type pointEncoder struct {
 	minmax bool
 	n      int    // elements written
-	hi     int64  // ms / 1e6 of the last timestamp formatted
+	hi     int64  // ms / 1e10 of the last timestamp formatted
 	prefix []byte // hi's digits
 }
 
@@ -43,18 +43,21 @@ const digitPairs = "0001020304050607080910111213141516171819" +
 	"8081828384858687888990919293949596979899"
 
 // appendMillis appends ms in decimal, as strconv.AppendInt does: the digits above the
-// last six from the previous call when they are the same, the last six from digitPairs.
+// last ten (those of 1970-04-26 onwards change every 115 days) from the previous call
+// when they are the same, the last ten from digitPairs.
 func (e *pointEncoder) appendMillis(b []byte, ms int64) []byte {
-	if ms < 1_000_000 {
+	const split = 10_000_000_000
+	if ms < split {
 		return strconv.AppendInt(b, ms, 10)
 	}
-	hi, lo := ms/1_000_000, ms%1_000_000
+	hi, lo := ms/split, ms%split
 	if hi != e.hi || e.prefix == nil {
 		e.hi, e.prefix = hi, strconv.AppendInt(e.prefix[:0], hi, 10)
 	}
 	b = append(b, e.prefix...)
-	x, y, z := 2*(lo/10_000), 2*(lo/100%100), 2*(lo%100)
-	return append(b, digitPairs[x], digitPairs[x+1], digitPairs[y], digitPairs[y+1], digitPairs[z], digitPairs[z+1])
+	p1, p2, p3, p4, p5 := 2*(lo/100_000_000), 2*(lo/1_000_000%100), 2*(lo/10_000%100), 2*(lo/100%100), 2*(lo%100)
+	return append(b, digitPairs[p1], digitPairs[p1+1], digitPairs[p2], digitPairs[p2+1], digitPairs[p3], digitPairs[p3+1],
+		digitPairs[p4], digitPairs[p4+1], digitPairs[p5], digitPairs[p5+1])
 }
 
 // epochMillis returns t in Unix milliseconds rounded from microseconds, halves away from

@@ -10,15 +10,16 @@ import (
 )
 
 // TestAppendMillis compares appendMillis with strconv.AppendInt on sequences as /flux
-// writes them (rising by an interval, crossing million-millisecond boundaries), on values
+// writes them (rising by an interval, crossing the boundaries of its prefix), on values
 // around the boundaries of its fast path, and on random ones in any order.
 func TestAppendMillis(t *testing.T) {
 	var values []int64
-	for _, v := range []int64{0, 1, 999_999, 1_000_000, 1_000_001, 1_999_999, 2_000_000, 10_000_000, 99_999_999_999,
-		1_000_000_000_000, 1_777_777_999_999, 1_777_778_000_000, -1, -999_999, -1_000_000, -1_234_567_890} {
+	for _, v := range []int64{0, 1, 999_999, 1_000_000, 9_999_999_999, 10_000_000_000, 10_000_000_001, 19_999_999_999,
+		20_000_000_000, 99_999_999_999, 100_000_000_000, 1_000_000_000_000, 1_769_999_999_999, 1_770_000_000_000,
+		-1, -9_999_999_999, -10_000_000_000, -1_234_567_890_123} {
 		values = append(values, v)
 	}
-	for _, step := range []int64{1, 7, 1800, 43_200_000, 15_768_000} {
+	for _, step := range []int64{1, 7, 1800, 43_200_000, 15_768_000, 7_776_000_000} {
 		v := int64(1_700_000_000_000) - 5*step
 		for range 3000 {
 			values = append(values, v)
