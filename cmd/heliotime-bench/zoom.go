@@ -27,8 +27,9 @@ func newZoomCmd(stdout io.Writer, log *slog.Logger) *cobra.Command {
 		Short: "Server and client time of /flux at every zoom level",
 		Long: `For each zoom level (5 min, 1 h, 1 day, 1 week, 1 month, 1 year, all) send --requests
 sequential GET /flux requests of --resolution points for windows of that size at random
-positions inside the stored range (/status), and report p50/p95/p99 of the server's own
-time (its Server-Timing header) and of the time to response headers.`,
+positions inside the stored range (/status), the levels taking turns, and report
+p50/p95/p99 of the server's own time (its Server-Timing header) and of the time to
+response headers, and the ratio of the slowest level's server p95 to the fastest's.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runZoom(cmd.Context(), stdout, log, opts) },
 	}
@@ -58,9 +59,11 @@ func runZoom(ctx context.Context, stdout io.Writer, log *slog.Logger, opts zoomO
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(stdout, "range %s .. %s, %d requests of %d points per level\n\n", start.Format(time.RFC3339), end.Format(time.RFC3339), opts.Requests, opts.Resolution)
 	fmt.Fprintln(tw, "zoom\terrors\tserver p50 ms\tserver p95 ms\tserver p99 ms\tclient p50 ms\tclient p95 ms\tclient p99 ms\t")
-	for _, l := range levels {
-		var ss []sample
-		for range opts.Requests {
+	// The levels take turns, one request each, so that whatever else the machine does
+	// meanwhile (a checkpoint, autovacuum, another process) falls on every level alike.
+	samples := make([][]sample, len(levels))
+	for range opts.Requests {
+		for i, l := range levels {
 			u := fmt.Sprintf("%s/flux?resolution=%d", base, opts.Resolution)
 			if l.size > 0 {
 				span := end.Sub(start) - l.size
@@ -71,14 +74,26 @@ func runZoom(ctx context.Context, stdout io.Writer, log *slog.Logger, opts zoomO
 				u += "&start=" + from.UTC().Format("2006-01-02T15:04:05.000Z") + "&end=" + from.Add(l.size).UTC().Format("2006-01-02T15:04:05.000Z")
 			}
 			lat, srv, ok := get(ctx, client, u)
-			ss = append(ss, sample{latency: lat, server: srv, err: !ok})
+			samples[i] = append(samples[i], sample{latency: lat, server: srv, err: !ok})
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 		}
-		st := summarize(ss)
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.name, st.errs, ms(st.s50), ms(st.s95), ms(st.s99), ms(st.p50), ms(st.p95), ms(st.p99))
-		log.Debug("zoom level done", "level", l.name)
 	}
-	return tw.Flush()
+	var fastest, slowest time.Duration
+	for i, l := range levels {
+		st := summarize(samples[i])
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", l.name, st.errs, ms(st.s50), ms(st.s95), ms(st.s99), ms(st.p50), ms(st.p95), ms(st.p99))
+		if i == 0 || st.s95 < fastest {
+			fastest = st.s95
+		}
+		slowest = max(slowest, st.s95)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if fastest > 0 {
+		fmt.Fprintf(stdout, "\nserver p95: slowest zoom / fastest zoom = %.2f\n", float64(slowest)/float64(fastest))
+	}
+	return nil
 }
