@@ -42,7 +42,7 @@ type Section struct {
 	Raw        bool          // rows of the raw table, not re-bucketed
 	Interval   time.Duration // output bucket size (0 when Raw)
 	Start, End time.Time     // [Start, End) on the table's time column
-	Spacing    time.Duration // time between the table's rows: the raw cadence or the bucket
+	Bucket     time.Duration // the level read: its bucket, 0 for the raw rows
 }
 
 // Interval returns (end - start) / points rounded to whole microseconds, half to even, as
@@ -72,18 +72,19 @@ func ChooseTable(src flux.Source, interval time.Duration) (table string, raw boo
 	return table, raw
 }
 
-// chooseTable is ChooseTable, also returning the time between the chosen table's rows.
-func chooseTable(src flux.Source, interval time.Duration) (table string, spacing time.Duration, raw bool) {
-	table, spacing = RawTable(src), src.RawCadence()
-	if interval <= spacing {
-		return table, spacing, true
+// chooseTable is ChooseTable, also returning the chosen level's bucket (0 for the raw
+// table).
+func chooseTable(src flux.Source, interval time.Duration) (table string, bucket time.Duration, raw bool) {
+	table = RawTable(src)
+	if interval <= src.RawCadence() {
+		return table, 0, true
 	}
 	for _, l := range Levels(src) {
 		if l.Bucket <= interval {
-			table, spacing = RollupTable(src, l), l.Bucket
+			table, bucket = RollupTable(src, l), l.Bucket
 		}
 	}
-	return table, spacing, false
+	return table, bucket, false
 }
 
 // BucketStart returns the start of the bucket of size w holding t on the grid anchored at
@@ -130,8 +131,8 @@ func Plan(req ReadRequest) []Section {
 		}
 	}
 	section := func(src flux.Source, start, end time.Time) Section {
-		table, spacing, raw := chooseTable(src, interval)
-		s := Section{Source: src, Table: table, Raw: raw, Start: start, End: end, Spacing: spacing}
+		table, bucket, raw := chooseTable(src, interval)
+		s := Section{Source: src, Table: table, Raw: raw, Start: start, End: end, Bucket: bucket}
 		if !raw {
 			s.Interval = interval
 		}
@@ -192,8 +193,8 @@ func (db *DB) ReadFlux(ctx context.Context, req ReadRequest, emit func(Point) er
 		batch.Queue(`SELECT start, data FROM `+BlockTable(s.Source)+`
 			WHERE satellite = $1 AND band = $2::frequency_band AND is_clean = $3 AND bucket = $4 AND start >= $5 AND start < $6
 			ORDER BY start`,
-			req.Channel.Satellite, req.Channel.Band.String(), req.Channel.Clean, int32(s.level()/time.Second),
-			BucketStart(s.Start, BlockSpan(s.level())), s.End)
+			req.Channel.Satellite, req.Channel.Band.String(), req.Channel.Clean, int32(s.Bucket/time.Second),
+			BucketStart(s.Start, BlockSpan(s.Bucket)), s.End)
 	}
 	res := db.pool.SendBatch(ctx, &batch)
 	for _, s := range plan {
@@ -212,14 +213,6 @@ func (db *DB) ReadFlux(ctx context.Context, req ReadRequest, emit func(Point) er
 		return readError("read "+req.Channel.String(), ctx, err)
 	}
 	return nil
-}
-
-// level returns the bucket of the level a section reads: 0 for the raw rows.
-func (s Section) level() time.Duration {
-	if s.Table == RawTable(s.Source) {
-		return 0
-	}
-	return s.Spacing
 }
 
 // ChannelExtents returns the stored coverage of one channel in each source that has it.
@@ -278,7 +271,7 @@ func readSection(ctx context.Context, what string, rows pgx.Rows, s Section, min
 		} else if err := rows.Scan(&start, &data); err != nil {
 			return readError(what, ctx, err)
 		}
-		br, err := newBlockReader(data, start.UnixMicro(), s.level())
+		br, err := newBlockReader(data, start.UnixMicro(), s.Bucket)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
