@@ -184,27 +184,14 @@ type blockCopy struct {
 
 func newBlockCopy() *blockCopy {
 	b := &blockCopy{buf: make([]byte, 0, 1<<16)}
-	b.buf = append(b.buf, "PGCOPY\n\xff\r\n\x00"...)
-	b.buf = binary.BigEndian.AppendUint32(b.buf, 0)
-	b.buf = binary.BigEndian.AppendUint32(b.buf, 0)
+	b.buf = appendCopyHeader(b.buf)
 	return b
 }
 
 // begin starts a block row and returns the buffer to append its packed rows to.
 func (b *blockCopy) begin(ch flux.Channel, bucket time.Duration, start int64) []byte {
-	band := ch.Band.String()
-	clean := byte(0)
-	if ch.Clean {
-		clean = 1
-	}
-	p := b.buf
-	p = binary.BigEndian.AppendUint16(p, 6)
-	p = binary.BigEndian.AppendUint32(p, 2)
-	p = binary.BigEndian.AppendUint16(p, uint16(ch.Satellite))
-	p = binary.BigEndian.AppendUint32(p, uint32(len(band)))
-	p = append(p, band...)
-	p = binary.BigEndian.AppendUint32(p, 1)
-	p = append(p, clean)
+	p := binary.BigEndian.AppendUint16(b.buf, 6)
+	p = appendCopyChannel(p, ch)
 	p = binary.BigEndian.AppendUint32(p, 4)
 	p = binary.BigEndian.AppendUint32(p, uint32(int32(bucket/time.Second)))
 	p = binary.BigEndian.AppendUint32(p, 8)

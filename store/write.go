@@ -418,9 +418,7 @@ func (r *rawCopy) fill() {
 	b := r.buf[:0]
 	r.off = 0
 	if !r.header {
-		b = append(b, "PGCOPY\n\xff\r\n\x00"...)
-		b = binary.BigEndian.AppendUint32(b, 0) // flags
-		b = binary.BigEndian.AppendUint32(b, 0) // header extension length
+		b = appendCopyHeader(b)
 		r.header = true
 	}
 	for len(b) < 64<<10 {
@@ -581,25 +579,13 @@ func bucketLevelRows(rows []bucketRow) levelRows {
 // a tenth of the raw rows: small enough to encode at once).
 func encodeBuckets(rows []bucketRow) *bytes.Reader {
 	b := make([]byte, 0, 19+len(rows)*60+2)
-	b = append(b, "PGCOPY\n\xff\r\n\x00"...)
-	b = binary.BigEndian.AppendUint32(b, 0)
-	b = binary.BigEndian.AppendUint32(b, 0)
+	b = appendCopyHeader(b)
 	for i := range rows {
 		r := &rows[i]
-		band := r.ch.Band.String()
-		clean := byte(0)
-		if r.ch.Clean {
-			clean = 1
-		}
 		b = binary.BigEndian.AppendUint16(b, 7)
 		b = binary.BigEndian.AppendUint32(b, 8)
 		b = binary.BigEndian.AppendUint64(b, uint64(r.start/1000-pgEpochMicros))
-		b = binary.BigEndian.AppendUint32(b, 2)
-		b = binary.BigEndian.AppendUint16(b, uint16(r.ch.Satellite))
-		b = binary.BigEndian.AppendUint32(b, uint32(len(band)))
-		b = append(b, band...)
-		b = binary.BigEndian.AppendUint32(b, 1)
-		b = append(b, clean)
+		b = appendCopyChannel(b, r.ch)
 		b = binary.BigEndian.AppendUint32(b, 4)
 		b = binary.BigEndian.AppendUint32(b, math.Float32bits(r.min))
 		b = binary.BigEndian.AppendUint32(b, 4)
@@ -609,6 +595,30 @@ func encodeBuckets(rows []bucketRow) *bytes.Reader {
 	}
 	b = binary.BigEndian.AppendUint16(b, 0xffff)
 	return bytes.NewReader(b)
+}
+
+// appendCopyHeader appends the header of PostgreSQL's binary COPY format: signature,
+// flags and header extension length.
+func appendCopyHeader(b []byte) []byte {
+	b = append(b, "PGCOPY\n\xff\r\n\x00"...)
+	b = binary.BigEndian.AppendUint32(b, 0)
+	return binary.BigEndian.AppendUint32(b, 0)
+}
+
+// appendCopyChannel appends a channel's key as three binary COPY fields: satellite
+// (smallint), band (the enum, as its label) and is_clean (boolean).
+func appendCopyChannel(b []byte, ch flux.Channel) []byte {
+	band := ch.Band.String()
+	clean := byte(0)
+	if ch.Clean {
+		clean = 1
+	}
+	b = binary.BigEndian.AppendUint32(b, 2)
+	b = binary.BigEndian.AppendUint16(b, uint16(ch.Satellite))
+	b = binary.BigEndian.AppendUint32(b, uint32(len(band)))
+	b = append(b, band...)
+	b = binary.BigEndian.AppendUint32(b, 1)
+	return append(b, clean)
 }
 
 // appendBuckets aggregates c's points inside inner (whole buckets of size) into rows.
