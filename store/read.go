@@ -198,13 +198,12 @@ func (db *DB) ReadFlux(ctx context.Context, req ReadRequest, emit func(Point) er
 	}
 	res := db.pool.SendBatch(ctx, &batch)
 	for _, s := range plan {
-		what := fmt.Sprintf("read %s %s over %s", s.Table, req.Channel, flux.RangeOf(s.Start, s.End))
 		rows, err := res.Query()
 		if err != nil {
 			res.Close()
-			return readError(what, ctx, err)
+			return readError(s.what(req.Channel), ctx, err)
 		}
-		if err := readSection(ctx, what, rows, s, req.MinMax, emit); err != nil {
+		if err := readSection(ctx, req.Channel, rows, s, req.MinMax, emit); err != nil {
 			res.Close()
 			return err
 		}
@@ -243,14 +242,19 @@ func (db *DB) ChannelExtents(ctx context.Context, ch flux.Channel) ([]Extent, er
 	return out, nil
 }
 
+// what names the read of a section of ch, for errors.
+func (s Section) what(ch flux.Channel) string {
+	return fmt.Sprintf("read %s %s over %s", s.Table, ch, flux.RangeOf(s.Start, s.End))
+}
+
 // readSection streams one section from the blocks of its level (block.go), the answer of
 // a query walking the block table's key (satellite, band, is_clean, bucket, start) over
 // the blocks overlapping the section, in key order. The blocks' rows inside the section
 // are re-bucketed here as they are unpacked (bucketer), a bucket emitted as soon as the
 // first row of the next one arrives, so PostgreSQL neither groups nor sorts and the answer
-// streams, one block (a few kilobytes) in memory at a time. It closes rows; what names
-// the section in errors (emit's errors are returned as they are).
-func readSection(ctx context.Context, what string, rows pgx.Rows, s Section, minmax bool, emit func(Point) error) error {
+// streams, one block (a few kilobytes) in memory at a time. It closes rows; its errors
+// name the section (emit's are returned as they are).
+func readSection(ctx context.Context, ch flux.Channel, rows pgx.Rows, s Section, minmax bool, emit func(Point) error) error {
 	defer rows.Close()
 	b := bucketer{interval: s.Interval.Microseconds(), minmax: minmax, emit: emit}
 	if s.Raw {
@@ -269,11 +273,11 @@ func readSection(ctx context.Context, what string, rows pgx.Rows, s Section, min
 		if v := rows.RawValues(); binaryRows && len(v) == 2 && len(v[0]) == 8 {
 			start, data = time.UnixMicro(int64(binary.BigEndian.Uint64(v[0]))+pgEpochUnixMicro), v[1]
 		} else if err := rows.Scan(&start, &data); err != nil {
-			return readError(what, ctx, err)
+			return readError(s.what(ch), ctx, err)
 		}
 		br, err := newBlockReader(data, start.UnixMicro(), s.Bucket)
 		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
+			return fmt.Errorf("%s: %w", s.what(ch), err)
 		}
 		for r, ok := br.next(); ok; r, ok = br.next() {
 			if r.us < lo || r.us >= hi {
@@ -285,7 +289,7 @@ func readSection(ctx context.Context, what string, rows pgx.Rows, s Section, min
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return readError(what, ctx, err)
+		return readError(s.what(ch), ctx, err)
 	}
 	return b.flush()
 }
